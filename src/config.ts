@@ -1,0 +1,212 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { TandemError } from './errors.ts';
+
+const repoName = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const list = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const repoList = list.pipe(
+  z.array(z.string().regex(repoName, 'each entry must look like owner/repo')),
+);
+
+const url = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? fallback : value.trim()))
+    .pipe(z.url({ message: 'must be a URL such as http://127.0.0.1:11434' }));
+
+const wholeNumber = (fallback: number, minimum = 1) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? String(fallback) : value.trim()))
+    .pipe(z.string().regex(/^\d+$/, 'must be a whole number'))
+    .transform(Number)
+    .pipe(z.number().int().min(minimum, `must be at least ${minimum}`));
+
+/** Ollama's keep_alive duration: "10m", "30s", "1h", or a number of seconds. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? fallback : value.trim()))
+    .pipe(z.string().regex(/^(\d+)(ms|s|m|h)?$/, 'must be a duration such as 30s, 10m or 1h'));
+
+const testCommands = z
+  .string()
+  .optional()
+  .transform((value, context) => {
+    if (value === undefined || value.trim() === '') return {};
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'must be JSON such as {"acme/api": "npm run test:unit"}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().regex(repoName, 'keys must look like owner/repo'), z.string().min(1)));
+
+const environmentSchema = z.object({
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_API_URL: url('https://slack.com/api/'),
+  PORT: wholeNumber(3000, 0),
+  REDIS_URL: optionalText.pipe(z.url({ message: 'must be a URL such as redis://:password@127.0.0.1:6379' }).optional()),
+  QUEUE_PREFIX: optionalText.transform((value) => value ?? 'tandem').pipe(
+    z.string().regex(/^[A-Za-z0-9_.-]+$/, 'may use letters, digits, dot, dash and underscore'),
+  ),
+  ROUTER_OLLAMA_URL: url('http://127.0.0.1:11434'),
+  WORKER_OLLAMA_URL: url('http://127.0.0.1:11434'),
+  ROUTER_MODEL: optionalText.transform((value) => value ?? 'qwen2.5:7b'),
+  WORKER_MODEL: optionalText.transform((value) => value ?? 'qwen3-coder-next:q4_K_M'),
+  PLANNER_MODEL: optionalText,
+  CODER_MODEL: optionalText,
+  REVIEWER_MODEL: optionalText,
+  TESTER_MODEL: optionalText,
+  DOCUMENTER_MODEL: optionalText,
+  GITHUB_TOKEN: optionalText,
+  GITHUB_API_URL: url('https://api.github.com'),
+  GIT_REMOTE_URL: optionalText
+    .transform((value) => value ?? 'https://github.com/{owner}/{repo}.git')
+    .pipe(z.string().refine((value) => value.includes('{repo}'), 'must contain {repo} (and usually {owner})')),
+  ALLOWED_REPOS: repoList,
+  DEFAULT_REPO: optionalText.pipe(z.string().regex(repoName, 'must look like owner/repo').optional()),
+  HUMAN_LEADS: list,
+  ALLOWED_USERS: list,
+  ALLOWED_CHANNELS: list,
+  TANDEM_HOME: optionalText,
+  WORKSPACE_DIR: optionalText,
+  FRONTIER_API_URL: optionalText.pipe(z.url({ message: 'must be a URL' }).optional()),
+  FRONTIER_API_KEY: optionalText,
+  FRONTIER_MODEL: optionalText,
+  LOG_LEVEL: optionalText
+    .transform((value) => value ?? 'info')
+    .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  WORKER_CONCURRENCY: wholeNumber(1),
+  WORKER_IDLE_RELEASE: duration('10m'),
+  WORKER_LOCK_MS: wholeNumber(30_000, 1000),
+  WORKER_MAX_CONTEXT: wholeNumber(32_768, 2048),
+  CODER_MAX_ATTEMPTS: wholeNumber(3),
+  TEST_TIMEOUT_SECONDS: wholeNumber(600),
+  TEST_COMMANDS: testCommands,
+});
+
+export type Environment = Record<string, string | undefined>;
+
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
+}
+
+function build(environment: z.infer<typeof environmentSchema>) {
+  const home = expandHome(environment.TANDEM_HOME ?? '~/.tandem');
+  return {
+    slack: {
+      botToken: environment.SLACK_BOT_TOKEN,
+      appToken: environment.SLACK_APP_TOKEN,
+      signingSecret: environment.SLACK_SIGNING_SECRET,
+      apiUrl: environment.SLACK_API_URL,
+      port: environment.PORT,
+    },
+    redis: { url: environment.REDIS_URL, prefix: environment.QUEUE_PREFIX },
+    ollama: { routerUrl: environment.ROUTER_OLLAMA_URL, workerUrl: environment.WORKER_OLLAMA_URL },
+    models: {
+      router: environment.ROUTER_MODEL,
+      worker: environment.WORKER_MODEL,
+      planner: environment.PLANNER_MODEL ?? environment.WORKER_MODEL,
+      coder: environment.CODER_MODEL ?? environment.WORKER_MODEL,
+      reviewer: environment.REVIEWER_MODEL ?? environment.WORKER_MODEL,
+      tester: environment.TESTER_MODEL ?? environment.WORKER_MODEL,
+      documenter: environment.DOCUMENTER_MODEL ?? environment.ROUTER_MODEL,
+    },
+    github: {
+      token: environment.GITHUB_TOKEN,
+      apiUrl: environment.GITHUB_API_URL,
+      remoteUrlTemplate: environment.GIT_REMOTE_URL,
+    },
+    access: {
+      allowedRepos: environment.ALLOWED_REPOS,
+      defaultRepo: environment.DEFAULT_REPO,
+      humanLeads: environment.HUMAN_LEADS,
+      allowedUsers: environment.ALLOWED_USERS,
+      allowedChannels: environment.ALLOWED_CHANNELS,
+    },
+    paths: {
+      home,
+      workspaces: expandHome(environment.WORKSPACE_DIR ?? join(home, 'workspaces')),
+      redisData: join(home, 'redis'),
+    },
+    frontier: {
+      apiUrl: environment.FRONTIER_API_URL,
+      apiKey: environment.FRONTIER_API_KEY,
+      model: environment.FRONTIER_MODEL,
+    },
+    worker: {
+      concurrency: environment.WORKER_CONCURRENCY,
+      idleRelease: environment.WORKER_IDLE_RELEASE,
+      lockMs: environment.WORKER_LOCK_MS,
+      maxContext: environment.WORKER_MAX_CONTEXT,
+      coderMaxAttempts: environment.CODER_MAX_ATTEMPTS,
+      testTimeoutMs: environment.TEST_TIMEOUT_SECONDS * 1000,
+      testCommands: environment.TEST_COMMANDS,
+    },
+    logLevel: environment.LOG_LEVEL,
+  };
+}
+
+export type Config = ReturnType<typeof build>;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Reads tandem's configuration once from the environment. Every problem is reported
+ * together, each naming the variable to fix; values are never echoed (they may be secrets).
+ */
+export function loadConfig(env: Environment = process.env): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+    throw new TandemError('config_invalid', `tandem's configuration is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  return deepFreeze(build(parsed.data));
+}
+
+/**
+ * The environment tandem runs with: `.env` in the working directory, overridden by the
+ * real environment.
+ */
+export function readEnvironment(directory = process.cwd(), env: Environment = process.env): Environment {
+  let fromFile: Environment = {};
+  try {
+    fromFile = parseEnv(readFileSync(join(directory, '.env'), 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new TandemError('config_invalid', `could not read ${join(directory, '.env')}`, { cause: error });
+    }
+  }
+  return { ...fromFile, ...env };
+}

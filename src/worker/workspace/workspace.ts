@@ -1,0 +1,66 @@
+import type { Repo } from '../../queue/work-job.ts';
+
+/** One edit from the Coder (DESIGN §3). */
+export interface FileEdit {
+  path: string;
+  action: 'write' | 'replace' | 'delete';
+  content?: string;
+  search?: string;
+  replace?: string;
+}
+
+/** What became of one edit: applied, or refused/failed with a reason the Coder can act on. */
+export type EditResult =
+  | { path: string; action: FileEdit['action']; status: 'applied' }
+  | { path: string; action: FileEdit['action']; status: 'refused' | 'failed'; reason: string };
+
+export interface DiffStat {
+  files: number;
+  insertions: number;
+  deletions: number;
+  /** `git diff --stat` text. */
+  text: string;
+}
+
+export interface GitAuthor {
+  name: string;
+  email: string;
+}
+
+/** A task's working copy on its branch. */
+export interface TaskCheckout {
+  readonly dir: string;
+  readonly branch: string;
+  readonly baseBranch: string;
+  /** True when the branch already existed on the remote (a follow-up or a resumed job). */
+  readonly existedOnRemote: boolean;
+  /** Files in the working tree (tracked and untracked, not ignored), repo-relative, sorted. */
+  listFiles(): Promise<string[]>;
+  /** A file's text, or undefined when it does not exist or is not inside the repo. */
+  readFile(path: string): Promise<string | undefined>;
+  applyEdits(edits: FileEdit[]): Promise<EditResult[]>;
+  /** Unified diff of the working tree (committed and not) against the base branch. */
+  diff(): Promise<string>;
+  diffStat(): Promise<DiffStat>;
+  /** Commits everything; returns the new sha, or undefined when there was nothing to commit. */
+  commit(message: string, author: GitAuthor): Promise<string | undefined>;
+  /** Pushes the branch to the remote (authenticated without writing the token to disk). */
+  push(): Promise<void>;
+  headSha(): Promise<string>;
+  /** Removes the working copy. */
+  dispose(): Promise<void>;
+}
+
+export interface OpenCheckoutInput {
+  taskId: string;
+  repo: Repo;
+  branch: string;
+  /** Defaults to the remote's default branch. */
+  baseBranch?: string;
+  signal?: AbortSignal;
+}
+
+/** Where tasks get their working copies: one cached mirror per repo, one checkout per task. */
+export interface Workspace {
+  open(input: OpenCheckoutInput): Promise<TaskCheckout>;
+}
