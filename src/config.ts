@@ -189,7 +189,11 @@ function deepFreeze<T>(value: T): T {
 export function loadConfig(env: Environment = process.env): Config {
   const parsed = environmentSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+    const problems = parsed.error.issues.map((issue) => {
+      const [variable, item] = issue.path;
+      const where = typeof item === 'number' ? ` (item ${item + 1})` : '';
+      return `${String(variable ?? 'environment')}: ${issue.message}${where}`;
+    });
     throw new TandemError('config_invalid', `tandem's configuration is invalid:\n  ${problems.join('\n  ')}`);
   }
   return deepFreeze(build(parsed.data));

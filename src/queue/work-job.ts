@@ -62,13 +62,15 @@ export type UsageByPersona = z.infer<typeof usageByPersonaSchema>;
 export const checkpointSchema = z.object({
   branch: z.string().min(1),
   baseBranch: z.string().min(1),
+  /** The next step to run. */
+  stage: z.enum(['plan', 'code', 'review', 'test']),
   plan: planSchema.optional(),
   /** Review rounds finished (each sends the Reviewer's comments back to the Coder). */
   round: z.number().int().nonnegative(),
   /** Coder attempts made in all. */
   attempts: z.number().int().nonnegative(),
-  /** The Coder has tests passing on the branch and the next step is the Reviewer. */
-  awaitingReview: z.boolean(),
+  /** Coder attempts since the Coder last started on new input (the plan or review comments). */
+  phaseAttempts: z.number().int().nonnegative(),
   /** The Reviewer's latest comments, not yet answered by the Coder. */
   pendingComments: z.array(z.object({ path: z.string(), comment: z.string() })),
   reviewApproved: z.boolean(),

@@ -1,0 +1,90 @@
+import { fileURLToPath } from 'node:url';
+import { loadConfig, readEnvironment } from './config.ts';
+import { describeError, isTandemError } from './errors.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { startLocalRedis } from './queue/local-redis.ts';
+import { startWorkerRole } from './worker/start-worker.ts';
+
+const usage = `usage: tandem <command>
+
+commands:
+  worker    drain the work queue: Planner → Coder ⇄ Reviewer → Tester, push the branch
+  gateway   the Slack side (not available yet in this version)
+  all       gateway and worker in one process (not available yet in this version)
+  console   the terminal surface (not available yet in this version)
+  doctor    check every dependency (not available yet in this version)
+  help      this text`;
+
+const projectRedisConf = fileURLToPath(new URL('../redis.conf', import.meta.url));
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** Closes `resources` (last opened first) on SIGTERM/SIGINT; a second signal forces exit. */
+function closeOnSignal(resources: Closable[], logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      logger.info({ signal }, 'shutting down');
+      void (async () => {
+        for (const resource of [...resources].reverse()) {
+          await resource.close().catch((error: unknown) => logger.error({ err: error }, 'error while closing'));
+        }
+        resolve();
+      })();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+async function runWorker(): Promise<number> {
+  const config = loadConfig(readEnvironment());
+  const logger = createLogger({ level: config.logLevel });
+  const resources: Closable[] = [];
+  let redisUrl = config.redis.url;
+  if (!redisUrl) {
+    const redis = await startLocalRedis({ configPath: projectRedisConf, dataDir: config.paths.redisData, port: 6379, logger });
+    resources.push(redis);
+    redisUrl = redis.url;
+    logger.info({ port: redis.port, dataDir: config.paths.redisData }, 'started a local redis-server (REDIS_URL is unset)');
+  }
+  resources.push(await startWorkerRole({ config, redisUrl, logger }));
+  await closeOnSignal(resources, logger);
+  return 0;
+}
+
+/** tandem's command line; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command] = argv;
+  try {
+    switch (command) {
+      case 'worker':
+        return await runWorker();
+      case 'gateway':
+      case 'all':
+      case 'console':
+      case 'doctor':
+        process.stderr.write(`tandem ${command} is not available yet in this version; \`tandem worker\` is.\n`);
+        return 2;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${usage}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`tandem: unknown command "${command}"\n\n${usage}\n`);
+        return 2;
+    }
+  } catch (error) {
+    process.stderr.write(`tandem ${command}: ${isTandemError(error) ? error.message : describeError(error)}\n`);
+    return 1;
+  }
+}

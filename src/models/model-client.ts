@@ -1,0 +1,30 @@
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  /** A JSON schema the answer must follow (Ollama's structured outputs). */
+  format?: Record<string, unknown>;
+  /** Context window for this call; always set, so Ollama never silently truncates. */
+  numCtx: number;
+  /** How long the model stays loaded afterwards: Ollama's `keep_alive` (`-1`, `0`, `"10m"`). */
+  keepAlive: string | number;
+  temperature?: number;
+  signal?: AbortSignal;
+}
+
+export interface ChatAnswer {
+  content: string;
+  promptTokens: number;
+  outputTokens: number;
+  durationMs: number;
+  loadMs: number;
+}
+
+/** The one seam between tandem and a chat model. */
+export interface ModelClient {
+  chat(request: ChatRequest): Promise<ChatAnswer>;
+}

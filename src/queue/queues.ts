@@ -1,0 +1,73 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { TandemError } from '../errors.ts';
+import { reportJobSchema, type ReportJob } from './report-job.ts';
+import { workJobSchema, type WorkJob, type WorkJobInput } from './work-job.ts';
+
+export const queueNames = { work: 'work', report: 'report' } as const;
+
+/** A Redis connection as BullMQ wants it for workers and queue events (blocking commands). */
+export function createRedisConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}
+
+/** Work jobs retry a transient failure (model or git unreachable) from their checkpoint. */
+export const workJobOptions: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5_000 },
+  removeOnComplete: { age: 7 * 24 * 3600 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+};
+
+export const reportJobOptions: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { age: 7 * 24 * 3600 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+};
+
+/** One job per task iteration: adding the same iteration twice is a no-op. */
+export function workJobId(taskId: string, iteration: number): string {
+  return `${taskId}-${iteration}`;
+}
+
+function parseOrExplain<Value>(label: string, parse: () => Value): Value {
+  try {
+    return parse();
+  } catch (error) {
+    const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
+    const detail = issues?.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    throw new TandemError('job_payload_invalid', `the ${label} job payload is invalid: ${detail ?? String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+export function parseWorkJob(data: unknown): WorkJob {
+  return parseOrExplain('work', () => workJobSchema.parse(data));
+}
+
+export function parseReportJob(data: unknown): ReportJob {
+  return parseOrExplain('report', () => reportJobSchema.parse(data));
+}
+
+/** Validates and enqueues a task for the workers. */
+export async function addWorkJob(queue: Queue, input: WorkJobInput): Promise<WorkJob> {
+  const job = parseWorkJob(input);
+  await queue.add(queueNames.work, job, { ...workJobOptions, jobId: workJobId(job.taskId, job.iteration) });
+  return job;
+}
+
+/** Validates and enqueues a worker's report for the gateway. */
+export async function addReportJob(queue: Queue, input: ReportJob): Promise<ReportJob> {
+  const report = parseReportJob(input);
+  await queue.add(queueNames.report, report, {
+    ...reportJobOptions,
+    jobId: workJobId(report.taskId.replace(/[^a-z0-9-]/gi, '-'), report.iteration),
+  });
+  return report;
+}
+
+export function createQueue(name: string, connection: ConnectionOptions | Redis, prefix: string): Queue {
+  return new Queue(name, { connection: connection as ConnectionOptions, prefix });
+}

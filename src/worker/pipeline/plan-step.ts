@@ -1,0 +1,39 @@
+import { plannerAnswerSchema, plannerSystemPrompt, plannerUserPrompt } from '../../personas/planner.ts';
+import { selectRelevantFiles } from './relevant-files.ts';
+import { saveStep, type TaskRun } from './task-run.ts';
+
+/** Planner: the request, the tree and the files the worker picked → steps and test scenarios. */
+export async function planStep(run: TaskRun): Promise<void> {
+  const { job, checkout } = run;
+  await run.hooks.progress({ persona: 'planner', phase: 'start', text: 'Planner is reading the repository' });
+  const tree = await checkout.listFiles();
+  const plan = await run.dependencies.personas.call({
+    persona: 'planner',
+    schema: plannerAnswerSchema,
+    usage: run.state.usage,
+    signal: run.hooks.signal,
+    system: plannerSystemPrompt,
+    user: async (budget) => {
+      // Files get at most half the budget; the tree and the request share the rest.
+      const files = await selectRelevantFiles({
+        files: tree,
+        text: [job.request, ...job.feedback].join('\n'),
+        read: (path) => checkout.readFile(path),
+        budgetTokens: Math.floor(budget / 2),
+      });
+      return plannerUserPrompt(
+        { request: job.request, feedback: job.feedback, tree, files, testCommand: run.testCommand },
+        budget,
+      );
+    },
+  });
+  run.state.plan = plan;
+  run.state.stage = 'code';
+  run.state.phaseAttempts = 0;
+  await saveStep(run, 'Planner', `plan: ${plan.summary}`);
+  await run.hooks.progress({
+    persona: 'planner',
+    phase: 'end',
+    text: `${plan.steps.length} steps, ${plan.tests.length} test scenarios — ${plan.summary}`,
+  });
+}

@@ -1,0 +1,46 @@
+import { reviewerAnswerSchema, reviewerSystemPrompt, reviewerUserPrompt } from '../../personas/reviewer.ts';
+import { maxReviewRounds, saveStep, type TaskRun } from './task-run.ts';
+
+/**
+ * Reviewer: the diff against the plan. Comments go back to the Coder while review rounds
+ * remain (DESIGN §3); after the last round they stay in the report as open notes.
+ */
+export async function reviewStep(run: TaskRun): Promise<void> {
+  const { job, state } = run;
+  const review = state.round + 1;
+  await run.hooks.progress({ persona: 'reviewer', phase: 'start', text: `Reviewer · review ${review}`, round: state.round });
+  const diff = await run.checkout.diff();
+  const answer = await run.dependencies.personas.call({
+    persona: 'reviewer',
+    schema: reviewerAnswerSchema,
+    usage: state.usage,
+    signal: run.hooks.signal,
+    system: reviewerSystemPrompt,
+    user: (budget) => reviewerUserPrompt({ request: job.request, plan: state.plan!, diff, test: state.lastTest }, budget),
+  });
+
+  let text: string;
+  if (answer.approved) {
+    state.reviewApproved = true;
+    state.stage = 'test';
+    text = answer.comments.length ? `approved, with ${answer.comments.length} remarks` : 'approved';
+    state.reviewNotes.push(...answer.comments.map((comment) => ({ round: review, ...comment })));
+  } else {
+    const comments = answer.comments.length
+      ? answer.comments
+      : [{ path: '', comment: 'The Reviewer did not approve and gave no specific comment.' }];
+    state.reviewNotes.push(...comments.map((comment) => ({ round: review, ...comment })));
+    if (state.round < maxReviewRounds(job.difficulty, job.reflection)) {
+      state.round += 1;
+      state.pendingComments = comments;
+      state.phaseAttempts = 0;
+      state.stage = 'code';
+      text = `${comments.length} comments → back to Coder`;
+    } else {
+      state.stage = 'test';
+      text = `${comments.length} comments left open (review rounds used up)`;
+    }
+  }
+  await saveStep(run, 'Reviewer', `review ${review}`);
+  await run.hooks.progress({ persona: 'reviewer', phase: 'end', text, round: state.round });
+}

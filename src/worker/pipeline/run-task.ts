@@ -1,0 +1,122 @@
+import { TandemError, isTandemError } from '../../errors.ts';
+import { PersonaAnswerError } from '../../models/structured-call.ts';
+import type { ReportJob } from '../../queue/report-job.ts';
+import type { Checkpoint, WorkJob } from '../../queue/work-job.ts';
+import { detectTestCommand } from '../test-runner/detect-test-command.ts';
+import type { TaskCheckout } from '../workspace/workspace.ts';
+import { buildReport } from './build-report.ts';
+import { codeStep } from './code-step.ts';
+import { planStep } from './plan-step.ts';
+import { reviewStep } from './review-step.ts';
+import { taskBranchName, type PipelineDependencies, type TaskHooks, type TaskRun } from './task-run.ts';
+import { testerStep } from './tester-step.ts';
+
+export interface RunTaskOptions {
+  /** The last try BullMQ will make: a transient error then ends in a `failed` report too. */
+  finalAttempt: boolean;
+}
+
+function startingState(job: WorkJob, checkout: TaskCheckout, now: number): Checkpoint {
+  return {
+    branch: checkout.branch,
+    baseBranch: checkout.baseBranch,
+    stage: 'plan',
+    round: 0,
+    attempts: 0,
+    phaseAttempts: 0,
+    pendingComments: [],
+    reviewApproved: false,
+    reviewNotes: [],
+    coderSummaries: [],
+    usage: {},
+    startedAt: now,
+  };
+}
+
+/**
+ * One task iteration: Planner → Coder ⇄ tests ⇄ Reviewer → Tester, resuming from the
+ * job's checkpoint. Returns the report (passed, stuck, or failed for errors that cannot
+ * succeed on retry); throws transient errors so BullMQ tries again from the checkpoint.
+ */
+export async function runTask(
+  job: WorkJob,
+  dependencies: PipelineDependencies,
+  hooks: TaskHooks,
+  options: RunTaskOptions,
+): Promise<ReportJob> {
+  const logger = dependencies.logger.child({ taskId: job.taskId, iteration: job.iteration });
+  let state = job.checkpoint;
+  let checkout: TaskCheckout | undefined;
+  try {
+    checkout = await dependencies.workspace.open({
+      taskId: job.taskId,
+      repo: job.repo,
+      branch: state?.branch ?? job.branch ?? taskBranchName(job.taskId, job.request),
+      baseBranch: state?.baseBranch ?? job.baseBranch,
+      signal: hooks.signal,
+    });
+    state ??= startingState(job, checkout, dependencies.now());
+    const override = dependencies.testCommands[`${job.repo.owner}/${job.repo.name}`];
+    const testCommand = await detectTestCommand(checkout.dir, override);
+    if (!testCommand) {
+      throw new TandemError(
+        'no_test_command',
+        `no test command found in ${job.repo.owner}/${job.repo.name} (looked for package.json, pyproject.toml, go.mod, Cargo.toml, a Makefile with test); set one in TEST_COMMANDS`,
+      );
+    }
+    const run: TaskRun = { job, checkout, state, testCommand, dependencies, hooks, logger };
+    logger.info({ stage: state.stage, branch: state.branch, testCommand }, 'task started');
+
+    while (state.stage !== 'test') {
+      if (state.stage === 'plan') await planStep(run);
+      else if (state.stage === 'code') {
+        if ((await codeStep(run)) === 'stuck') return await finish(run, 'stuck');
+      } else await reviewStep(run);
+    }
+    const tester = await testerStep(run);
+    // The real test run decides, whatever the Tester persona says.
+    return await finish(run, state.lastTest?.passed ? 'passed' : 'stuck', tester);
+  } catch (error) {
+    const cancelled = hooks.signal?.aborted === true || (isTandemError(error) && error.code === 'task_cancelled');
+    const transient = isTandemError(error) ? error.retryable : true;
+    if (transient && !cancelled && !options.finalAttempt) throw error;
+    logger.error({ err: error, cancelled }, 'task failed');
+    return buildReport({
+      job,
+      state,
+      status: 'failed',
+      error: cancelled
+        ? { code: 'task_cancelled', message: 'the task was cancelled; its branch keeps the work done so far' }
+        : {
+            code: isTandemError(error) ? error.code : 'internal_error',
+            message: error instanceof Error ? error.message : String(error),
+            persona: error instanceof PersonaAnswerError ? error.persona : undefined,
+          },
+      now: dependencies.now(),
+    });
+  } finally {
+    await checkout?.dispose().catch((error: unknown) => logger.warn({ err: error }, 'could not remove the working copy'));
+  }
+
+  async function finish(run: TaskRun, status: 'passed' | 'stuck', tester?: Awaited<ReturnType<typeof testerStep>>) {
+    await run.checkout.push();
+    const error =
+      status === 'stuck'
+        ? {
+            code: 'tests_failing',
+            persona: 'coder',
+            message: `the tests still fail after ${run.state.attempts} Coder attempts (${run.testCommand} exited ${run.state.lastTest?.exitCode ?? 'without a code'})`,
+          }
+        : undefined;
+    return buildReport({
+      job: run.job,
+      state: run.state,
+      status,
+      headSha: await run.checkout.headSha(),
+      diffStat: await run.checkout.diffStat(),
+      tester,
+      error,
+      now: dependencies.now(),
+    });
+  }
+}

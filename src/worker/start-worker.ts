@@ -1,0 +1,114 @@
+import { hostname } from 'node:os';
+import { Worker } from 'bullmq';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { ModelClient } from '../models/model-client.ts';
+import { OllamaModelClient } from '../models/ollama-model-client.ts';
+import { subscribeCancel } from '../queue/cancel-channel.ts';
+import { createQueue, createRedisConnection, queueNames } from '../queue/queues.ts';
+import { PersonaCaller } from './pipeline/persona-caller.ts';
+import { ProcessTestRunner } from './test-runner/process-test-runner.ts';
+import type { TestRunner } from './test-runner/test-runner.ts';
+import { createWorkProcessor, shutdownReason } from './work-processor.ts';
+import { GitWorkspace } from './workspace/git-workspace.ts';
+import type { Workspace } from './workspace/workspace.ts';
+
+export interface WorkerRoleOptions {
+  config: Config;
+  redisUrl: string;
+  logger: Logger;
+  /** Seams with production defaults built from the config. */
+  models?: ModelClient;
+  workspace?: Workspace;
+  testRunner?: TestRunner;
+  now?: () => number;
+}
+
+export interface WorkerRole {
+  readonly name: string;
+  /** Stops taking jobs; running ones go back to the queue at their last checkpoint. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The Mac Mini side: drains the `work` queue through the persona pipeline. */
+export async function startWorkerRole(options: WorkerRoleOptions): Promise<WorkerRole> {
+  const { config, logger } = options;
+  const name = `${hostname()}-${process.pid}`;
+  const prefix = config.redis.prefix;
+  const commands = createRedisConnection(options.redisUrl);
+  const subscriber = createRedisConnection(options.redisUrl);
+  const reportQueue = createQueue(queueNames.report, commands, prefix);
+
+  const dependencies = {
+    workspace:
+      options.workspace ??
+      new GitWorkspace({
+        root: config.paths.workspaces,
+        remoteUrlTemplate: config.github.remoteUrlTemplate,
+        token: config.github.token,
+        logger,
+      }),
+    testRunner: options.testRunner ?? new ProcessTestRunner({ logger }),
+    personas: new PersonaCaller({
+      client: options.models ?? new OllamaModelClient({ host: config.ollama.workerUrl }),
+      models: config.models,
+      residentModel: config.models.worker,
+      idleRelease: config.worker.idleRelease,
+      maxContext: config.worker.maxContext,
+      logger,
+    }),
+    coderMaxAttempts: config.worker.coderMaxAttempts,
+    testTimeoutMs: config.worker.testTimeoutMs,
+    testCommands: config.worker.testCommands,
+    logger,
+    now: options.now ?? Date.now,
+  };
+
+  const worker = new Worker(queueNames.work, createWorkProcessor({ dependencies, reportQueue, logger }), {
+    connection: createRedisConnection(options.redisUrl),
+    prefix,
+    name,
+    concurrency: config.worker.concurrency,
+    lockDuration: config.worker.lockMs,
+    stalledInterval: config.worker.lockMs,
+    maxStalledCount: 3,
+    autorun: false,
+  });
+  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, reason: error.message }, 'work job failed'));
+
+  // Job ids are `<taskId>-<iteration>` (see workJobId); cancellation names the task.
+  const runningJobs = new Set<string>();
+  worker.on('active', (job) => runningJobs.add(String(job.id)));
+  const forget = (job: { id?: string } | undefined) => job?.id && runningJobs.delete(job.id);
+  worker.on('completed', forget);
+  worker.on('failed', forget);
+  const isIterationOf = (jobId: string, taskId: string) =>
+    jobId.startsWith(`${taskId}-`) && /^\d+$/.test(jobId.slice(taskId.length + 1));
+
+  // `/tandem cancel` publishes the task id; whichever worker runs it aborts it.
+  const unsubscribe = await subscribeCancel(subscriber, prefix, (taskId) => {
+    for (const jobId of runningJobs) if (isIterationOf(jobId, taskId)) worker.cancelJob(jobId, 'cancelled');
+  });
+
+  void worker.run().catch((error: unknown) => logger.error({ err: error }, 'worker stopped'));
+  await worker.waitUntilReady();
+  logger.info({ worker: name, prefix, concurrency: config.worker.concurrency, models: config.models }, 'worker ready');
+
+  let closing: Promise<void> | undefined;
+  return {
+    name,
+    close() {
+      closing ??= (async () => {
+        logger.info({ worker: name }, 'worker shutting down');
+        await unsubscribe();
+        const stopped = worker.close();
+        worker.cancelAllJobs(shutdownReason);
+        await stopped;
+        await reportQueue.close();
+        await Promise.allSettled([commands.quit(), subscriber.quit()]);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { UnrecoverableError, WaitingError, type Job, type Queue } from 'bullmq';
+import { describeError, toJobError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { progressEventSchema } from '../queue/progress-event.ts';
+import { addReportJob, parseWorkJob } from '../queue/queues.ts';
+import type { ReportJob } from '../queue/report-job.ts';
+import type { WorkJob } from '../queue/work-job.ts';
+import { runTask } from './pipeline/run-task.ts';
+import type { PipelineDependencies } from './pipeline/task-run.ts';
+
+/** The abort reason a worker gives its jobs when it shuts down (they go back to the queue). */
+export const shutdownReason = 'worker-shutdown';
+
+export interface WorkProcessorOptions {
+  dependencies: PipelineDependencies;
+  reportQueue: Queue;
+  logger: Logger;
+}
+
+export interface WorkOutcome {
+  taskId: string;
+  status: ReportJob['status'];
+  branch?: string;
+  headSha?: string;
+}
+
+/** A report for a job whose payload could not be read: the reason, so the thread can say it. */
+function unreadablePayloadReport(job: Job, reason: string): ReportJob {
+  const data = (job.data ?? {}) as Partial<Record<string, unknown>>;
+  return {
+    taskId: typeof data.taskId === 'string' && data.taskId !== '' ? data.taskId : String(job.id),
+    iteration: typeof data.iteration === 'number' && data.iteration > 0 ? Math.floor(data.iteration) : 1,
+    status: 'failed',
+    changeSummary: [],
+    diffStat: { files: 0, insertions: 0, deletions: 0, text: '' },
+    review: { approved: false, rounds: 0, notes: [] },
+    attempts: 0,
+    usage: {},
+    wallMs: 0,
+    error: { code: 'job_payload_invalid', message: reason },
+  };
+}
+
+/**
+ * The BullMQ processor of the `work` queue: parse the payload, run the pipeline with
+ * progress and checkpoints on the job, and hand the report to the gateway.
+ */
+export function createWorkProcessor(options: WorkProcessorOptions) {
+  const { dependencies, reportQueue, logger } = options;
+
+  // Three parameters, so BullMQ passes the abort signal (cancel and shutdown).
+  return async function processWork(job: Job, token?: string, signal?: AbortSignal): Promise<WorkOutcome> {
+    let work: WorkJob;
+    try {
+      work = parseWorkJob(job.data);
+    } catch (error) {
+      const reason = describeError(error);
+      logger.error({ jobId: job.id, reason }, 'unreadable work job');
+      await addReportJob(reportQueue, unreadablePayloadReport(job, reason));
+      throw new UnrecoverableError(reason);
+    }
+
+    const taskLogger = logger.child({ taskId: work.taskId, iteration: work.iteration });
+    const report = await runTask(
+      work,
+      dependencies,
+      {
+        signal,
+        progress: (event) =>
+          job.updateProgress(progressEventSchema.parse({ ...event, iteration: work.iteration, at: dependencies.now() })),
+        checkpoint: (state) => job.updateData({ ...work, checkpoint: state }),
+      },
+      { finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) },
+    ).catch((error: unknown) => {
+      if (signal?.aborted && signal.reason === shutdownReason) return undefined;
+      taskLogger.warn({ err: error, attempt: job.attemptsMade + 1 }, 'task attempt failed; BullMQ will retry');
+      throw toJobError(error);
+    });
+
+    if (report === undefined || (signal?.aborted && signal.reason === shutdownReason)) {
+      // Shutting down: the job goes back to the queue and resumes from its checkpoint.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+
+    await addReportJob(reportQueue, report);
+    taskLogger.info({ status: report.status, branch: report.branch, wallMs: report.wallMs }, 'task reported');
+    if (report.status === 'failed') throw new UnrecoverableError(report.error?.message ?? 'the task failed');
+    return { taskId: report.taskId, status: report.status, branch: report.branch, headSha: report.headSha };
+  };
+}
