@@ -37,6 +37,8 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
   const prefix = config.redis.prefix;
   const commands = createRedisConnection(options.redisUrl);
   const subscriber = createRedisConnection(options.redisUrl);
+  // BullMQ does not close connections it was handed; close() quits all three.
+  const workerConnection = createRedisConnection(options.redisUrl);
   const reportQueue = createQueue(queueNames.report, commands, prefix);
 
   const dependencies = {
@@ -65,7 +67,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
   };
 
   const worker = new Worker(queueNames.work, createWorkProcessor({ dependencies, reportQueue, logger }), {
-    connection: createRedisConnection(options.redisUrl),
+    connection: workerConnection,
     prefix,
     name,
     concurrency: config.worker.concurrency,
@@ -106,7 +108,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
         worker.cancelAllJobs(shutdownReason);
         await stopped;
         await reportQueue.close();
-        await Promise.allSettled([commands.quit(), subscriber.quit()]);
+        await Promise.allSettled([commands.quit(), subscriber.quit(), workerConnection.quit()]);
       })();
       return closing;
     },

@@ -1,0 +1,157 @@
+import { readFile, rm } from 'node:fs/promises';
+import type { SimpleGit } from 'simple-git';
+import { TandemError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import { applyEdits } from './apply-edits.ts';
+import { gitAuthEnvironment, type Environment } from './git-auth.ts';
+import { createGit } from './git-client.ts';
+import { gitFailure } from './git-errors.ts';
+import { resolveRepoPath } from './repo-path.ts';
+import type { DiffStat, EditResult, FileEdit, GitAuthor, TaskCheckout } from './workspace.ts';
+
+export interface GitCheckoutOptions {
+  dir: string;
+  branch: string;
+  baseBranch: string;
+  existedOnRemote: boolean;
+  /** `owner/name`, for messages and logs. */
+  repoLabel: string;
+  /** The real remote, without credentials. */
+  remoteUrl: string;
+  token?: string;
+  baseEnv: Environment;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  logger: Logger;
+}
+
+/** A task's git working copy on its branch; `origin` is the real remote. */
+export class GitCheckout implements TaskCheckout {
+  readonly dir: string;
+  readonly branch: string;
+  readonly baseBranch: string;
+  readonly existedOnRemote: boolean;
+  readonly #options: GitCheckoutOptions;
+  #localGit: SimpleGit | undefined;
+
+  constructor(options: GitCheckoutOptions) {
+    this.#options = options;
+    this.dir = options.dir;
+    this.branch = options.branch;
+    this.baseBranch = options.baseBranch;
+    this.existedOnRemote = options.existedOnRemote;
+  }
+
+  async listFiles(): Promise<string[]> {
+    const git = this.#git();
+    const listed = splitNul(await git.raw(['ls-files', '-z', '--cached', '--others', '--exclude-standard']));
+    const deleted = new Set(splitNul(await git.raw(['ls-files', '-z', '--deleted'])));
+    return [...new Set(listed.filter((path) => !deleted.has(path)))].sort();
+  }
+
+  async readFile(path: string): Promise<string | undefined> {
+    try {
+      const resolved = await resolveRepoPath(this.dir, path);
+      if (resolved.status !== 'ok' || resolved.targetKind !== 'file') return undefined;
+      return await readFile(resolved.targetPath, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  applyEdits(edits: FileEdit[]): Promise<EditResult[]> {
+    return applyEdits(this.dir, edits);
+  }
+
+  async diff(): Promise<string> {
+    const base = await this.#stageAllAndFindBase();
+    return this.#git().raw(['diff', '--cached', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
+  }
+
+  async diffStat(): Promise<DiffStat> {
+    const base = await this.#stageAllAndFindBase();
+    const git = this.#git();
+    const numstat = await git.raw(['diff', '--cached', '--numstat', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
+    const text = await git.raw(['diff', '--cached', '--stat', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
+    let files = 0;
+    let insertions = 0;
+    let deletions = 0;
+    for (const line of numstat.split('\n').filter(Boolean)) {
+      const [added, removed] = line.split('\t');
+      files += 1;
+      insertions += Number.parseInt(added ?? '', 10) || 0; // `-` for binary files
+      deletions += Number.parseInt(removed ?? '', 10) || 0;
+    }
+    return { files, insertions, deletions, text: text.trimEnd() };
+  }
+
+  async commit(message: string, author: GitAuthor): Promise<string | undefined> {
+    if (message.trim() === '') throw new TandemError('invalid_commit', 'the commit message is empty');
+    const identity = [author.name, author.email];
+    if (identity.some((part) => part.trim() === '' || /[<>\n\r\0]/.test(part))) {
+      throw new TandemError('invalid_commit', 'the commit author needs a name and an email without <, > or line breaks');
+    }
+    const git = this.#git();
+    await git.raw(['add', '--all']);
+    const staged = await git.raw(['diff', '--cached', '--name-only', '-z']);
+    if (staged === '') return undefined;
+    await git.raw(['commit', '--quiet', '--no-verify', '--no-gpg-sign', `--author=${author.name} <${author.email}>`, '-m', message]);
+    const sha = await this.headSha();
+    this.#options.logger.info({ repo: this.#options.repoLabel, branch: this.branch, sha }, 'task commit made');
+    return sha;
+  }
+
+  async push(): Promise<void> {
+    const { remoteUrl, token, repoLabel } = this.#options;
+    const git = createGit(this.dir, {
+      baseEnv: this.#options.baseEnv,
+      extraEnv: gitAuthEnvironment(remoteUrl, token),
+      timeoutMs: this.#options.timeoutMs,
+      signal: this.#options.signal,
+    });
+    try {
+      await git.raw(['push', '--no-verify', 'origin', `HEAD:refs/heads/${this.branch}`]);
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      if (/\[rejected\]|non-fast-forward|fetch first|stale info/i.test(text)) {
+        throw new TandemError(
+          'git_push_rejected',
+          `pushing ${this.branch} to ${repoLabel} was rejected: the branch moved on the remote (someone else pushed to it)`,
+          { cause: gitFailure('git_push_rejected', 'push', error, token), retryable: false },
+        );
+      }
+      throw gitFailure('git_push_failed', `pushing ${this.branch} to ${repoLabel} failed`, error, token);
+    }
+    this.#options.logger.info({ repo: repoLabel, branch: this.branch }, 'task branch pushed');
+  }
+
+  async headSha(): Promise<string> {
+    return (await this.#git().raw(['rev-parse', '--verify', 'HEAD'])).trim();
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Stages everything (so new files show) and returns the merge-base with the base branch. */
+  async #stageAllAndFindBase(): Promise<string> {
+    const git = this.#git();
+    await git.raw(['add', '--all']);
+    const baseRef = `refs/remotes/origin/${this.baseBranch}`;
+    const mergeBase = (await git.raw(['merge-base', 'HEAD', baseRef])).trim();
+    return mergeBase === '' ? baseRef : mergeBase;
+  }
+
+  #git(): SimpleGit {
+    this.#localGit ??= createGit(this.dir, {
+      baseEnv: this.#options.baseEnv,
+      timeoutMs: this.#options.timeoutMs,
+      signal: this.#options.signal,
+    });
+    return this.#localGit;
+  }
+}
+
+function splitNul(output: string): string[] {
+  return output.split('\0').filter((entry) => entry !== '');
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../logger.ts';
+import type { Repo } from '../../queue/work-job.ts';
+import { gitAuthEnvironment, type Environment } from './git-auth.ts';
+import { createGit } from './git-client.ts';
+import { gitFailure } from './git-errors.ts';
+import { KeyedLock } from './keyed-lock.ts';
+
+export interface MirrorCacheOptions {
+  /** `<root>/<owner>/<repo>.git` holds each mirror. */
+  root: string;
+  token?: string;
+  baseEnv: Environment;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+export interface MirrorUse {
+  repo: Repo;
+  remoteUrl: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * One bare mirror per repository, cloned once and fetched (with prune) before every use.
+ * Uses of one repository are serialized in-process, so a fetch never runs while another
+ * task clones from the same mirror. (Two worker processes sharing a root are not guarded.)
+ */
+export class MirrorCache {
+  readonly #options: MirrorCacheOptions;
+  readonly #lock = new KeyedLock();
+
+  constructor(options: MirrorCacheOptions) {
+    this.#options = options;
+  }
+
+  pathOf(repo: Repo): string {
+    return join(this.#options.root, repo.owner, `${repo.name}.git`);
+  }
+
+  /** Brings the mirror up to date, then runs `action` with its path while holding the repo's lock. */
+  async use<T>(input: MirrorUse, action: (mirrorDir: string) => Promise<T>): Promise<T> {
+    const key = `${input.repo.owner}/${input.repo.name}`;
+    return this.#lock.run(key, async () => {
+      const mirrorDir = this.pathOf(input.repo);
+      if (await isBareRepository(mirrorDir)) await this.#fetch(mirrorDir, input);
+      else await this.#clone(mirrorDir, input);
+      return action(mirrorDir);
+    });
+  }
+
+  async #clone(mirrorDir: string, input: MirrorUse): Promise<void> {
+    const { token, logger } = this.#options;
+    const parent = join(this.#options.root, input.repo.owner);
+    // Clone beside the final place and rename, so a failed clone never looks like a mirror.
+    const partial = join(parent, `.${input.repo.name}.git.partial-${randomBytes(4).toString('hex')}`);
+    await rm(mirrorDir, { recursive: true, force: true });
+    await mkdir(parent, { recursive: true });
+    try {
+      await this.#git(parent, input).raw(['clone', '--mirror', '--quiet', '--', input.remoteUrl, partial]);
+      await rename(partial, mirrorDir);
+    } catch (error) {
+      await rm(partial, { recursive: true, force: true });
+      throw gitFailure('git_clone_failed', `cloning ${input.repo.owner}/${input.repo.name} failed`, error, token);
+    }
+    logger.info({ repo: `${input.repo.owner}/${input.repo.name}` }, 'repository mirror cloned');
+  }
+
+  async #fetch(mirrorDir: string, input: MirrorUse): Promise<void> {
+    const { token, logger } = this.#options;
+    const git = this.#git(mirrorDir, input);
+    try {
+      // The template may have changed since the mirror was made; the URL holds no credentials.
+      await git.raw(['remote', 'set-url', 'origin', input.remoteUrl]);
+      await git.raw(['fetch', '--prune', '--quiet', 'origin']);
+    } catch (error) {
+      throw gitFailure('git_fetch_failed', `fetching ${input.repo.owner}/${input.repo.name} failed`, error, token);
+    }
+    logger.debug({ repo: `${input.repo.owner}/${input.repo.name}` }, 'repository mirror fetched');
+  }
+
+  #git(baseDir: string, input: MirrorUse) {
+    return createGit(baseDir, {
+      baseEnv: this.#options.baseEnv,
+      extraEnv: gitAuthEnvironment(input.remoteUrl, this.#options.token),
+      timeoutMs: this.#options.timeoutMs,
+      signal: input.signal,
+    });
+  }
+}
+
+/** A cheap check that `dir` is a bare repository left by an earlier, completed clone. */
+async function isBareRepository(dir: string): Promise<boolean> {
+  const found = await Promise.all(
+    ['HEAD', 'objects', 'refs', 'config'].map((entry) => stat(join(dir, entry)).then(() => true, () => false)),
+  );
+  return found.every(Boolean);
+}

@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueueEvents, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadConfig, type Config, type Environment } from '../../src/config.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { createQueue, createRedisConnection, queueNames } from '../../src/queue/queues.ts';
+import type { ProgressEvent } from '../../src/queue/progress-event.ts';
+import { parseReportJob } from '../../src/queue/queues.ts';
+import type { ReportJob } from '../../src/queue/report-job.ts';
+import { startWorkerRole, type WorkerRole } from '../../src/worker/start-worker.ts';
+import { createRemoteRoot, type RemoteRoot } from './git-repos.ts';
+import { startOllamaServer, type LoopbackOllama } from './ollama-server.ts';
+import { removeKeys, startTestRedis, uniquePrefix, type TestRedis } from './redis.ts';
+import { waitFor } from './wait-for.ts';
+
+/** Everything a worker test needs: Redis, bare remotes, a loopback Ollama and queues. */
+export interface WorkerHarness {
+  redis: TestRedis;
+  prefix: string;
+  remotes: RemoteRoot;
+  ollama: LoopbackOllama;
+  workspaceDir: string;
+  /** The environment a worker process of this harness runs with. */
+  environment: Environment;
+  config: Config;
+  connection: Redis;
+  workQueue: Queue;
+  reportQueue: Queue;
+  progress: { jobId: string; event: ProgressEvent }[];
+  /** Starts an in-process worker role (closed by `close`). */
+  startWorker(overrides?: Environment): Promise<WorkerRole>;
+  waitForReport(taskId: string, iteration?: number, timeoutMs?: number): Promise<ReportJob>;
+  close(): Promise<void>;
+}
+
+export async function createWorkerHarness(label: string, overrides: Environment = {}): Promise<WorkerHarness> {
+  const redis = await startTestRedis();
+  const prefix = uniquePrefix(label);
+  const remotes = await createRemoteRoot();
+  const ollama = await startOllamaServer();
+  const workspaceDir = await mkdtemp(join(tmpdir(), 'tandem-workspaces-'));
+  const environment: Environment = {
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: prefix,
+    WORKER_OLLAMA_URL: ollama.url,
+    ROUTER_OLLAMA_URL: ollama.url,
+    GIT_REMOTE_URL: remotes.urlTemplate,
+    WORKSPACE_DIR: workspaceDir,
+    TANDEM_HOME: workspaceDir,
+    LOG_LEVEL: 'silent',
+    TEST_TIMEOUT_SECONDS: '120',
+    ...overrides,
+  };
+  const config = loadConfig(environment);
+  const connection = createRedisConnection(redis.url);
+  const workQueue = createQueue(queueNames.work, connection, prefix);
+  const reportQueue = createQueue(queueNames.report, connection, prefix);
+  const events = new QueueEvents(queueNames.work, { connection: { url: redis.url }, prefix });
+  const progress: WorkerHarness['progress'] = [];
+  events.on('progress', ({ jobId, data }) => progress.push({ jobId, event: data as ProgressEvent }));
+  await events.waitUntilReady();
+  const workers: WorkerRole[] = [];
+
+  return {
+    redis,
+    prefix,
+    remotes,
+    ollama,
+    workspaceDir,
+    environment,
+    config,
+    connection,
+    workQueue,
+    reportQueue,
+    progress,
+    async startWorker(extra = {}) {
+      const worker = await startWorkerRole({
+        config: loadConfig({ ...environment, ...extra }),
+        redisUrl: redis.url,
+        logger: silentLogger,
+      });
+      workers.push(worker);
+      return worker;
+    },
+    waitForReport(taskId, iteration = 1, timeoutMs = 90_000) {
+      return waitFor(
+        async () => {
+          const jobs = await reportQueue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);
+          const job = jobs.find((candidate) => candidate.data?.taskId === taskId && candidate.data?.iteration === iteration);
+          return job ? parseReportJob(job.data) : undefined;
+        },
+        `the report of ${taskId}#${iteration}`,
+        timeoutMs,
+      );
+    },
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await events.close();
+      await workQueue.close();
+      await reportQueue.close();
+      await removeKeys(redis.url, prefix);
+      await connection.quit();
+      await ollama.close();
+      await redis.close();
+      await remotes.remove();
+      await rm(workspaceDir, { recursive: true, force: true });
+    },
+  };
+}

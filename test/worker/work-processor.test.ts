@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { publishCancel } from '../../src/queue/cancel-channel.ts';
+import { addWorkJob, queueNames, workJobId } from '../../src/queue/queues.ts';
+import { personaOf } from '../kit/ollama-server.ts';
+import { calculatorRepo } from '../kit/scripted-team.ts';
+import { waitFor } from '../kit/wait-for.ts';
+import { createWorkerHarness, type WorkerHarness } from '../kit/worker-harness.ts';
+
+let harness: WorkerHarness;
+
+before(async () => {
+  harness = await createWorkerHarness('processor');
+  await harness.remotes.createRepo('acme', 'calc', calculatorRepo);
+  await harness.startWorker();
+});
+after(() => harness.close());
+
+test('a malformed payload fails at once, without retries, with the reason in a report', async () => {
+  await harness.workQueue.add(queueNames.work, { taskId: 'bad-payload', repo: { owner: 'acme' }, difficulty: 'low' }, { jobId: 'bad-payload-1', attempts: 3 });
+  const report = await harness.waitForReport('bad-payload');
+  assert.equal(report.status, 'failed');
+  assert.equal(report.error?.code, 'job_payload_invalid');
+  assert.match(report.error!.message, /repo\.name/);
+  assert.match(report.error!.message, /request/);
+  const job = await harness.workQueue.getJob('bad-payload-1');
+  await waitFor(async () => ((await job!.getState()) === 'failed' ? true : undefined), 'the job to fail');
+  const failed = await harness.workQueue.getJob('bad-payload-1');
+  assert.equal(failed!.attemptsMade, 1);
+  assert.match(failed!.failedReason, /job payload is invalid/);
+});
+
+test('cancelling a task aborts its model call in flight', async () => {
+  let release: (() => void) | undefined;
+  harness.ollama.setResponder(async (_chat, { signal }) => {
+    await new Promise<void>((resolve) => {
+      release = resolve;
+      signal.addEventListener('abort', () => resolve());
+    });
+    return { content: '{}' };
+  });
+  await addWorkJob(harness.workQueue, { taskId: 'task-cancel', repo: { owner: 'acme', name: 'calc' }, request: 'fix add', difficulty: 'low', reflection: false });
+  const planner = await waitFor(() => harness.ollama.chatRequests().find((chat) => personaOf(chat) === 'planner'), 'the Planner call');
+  await publishCancel(harness.connection, harness.prefix, 'task-cancel');
+  const report = await harness.waitForReport('task-cancel');
+  release?.();
+  assert.equal(report.status, 'failed');
+  assert.equal(report.error?.code, 'task_cancelled');
+  await waitFor(() => (planner.aborted ? true : undefined), 'the loopback Ollama to see the call aborted', 5000);
+  const job = await harness.workQueue.getJob(workJobId('task-cancel', 1));
+  assert.equal(job!.attemptsMade, 1, 'a cancelled task is not retried');
+});

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { readFile, stat, writeFile, rm, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { git } from '../../kit/git-repos.ts';
+import { isTandemError } from '../../../src/errors.ts';
+import { createWorkspaceFixture, pushFromElsewhere, repo } from './workspace-fixture.ts';
+
+const author = { name: 'Mina Park', email: 'mina@example.com' };
+
+test('a new task branch is cut from main, edited, committed and pushed', async (t) => {
+  const { remotes, root, workspace } = await createWorkspaceFixture(t);
+  const checkout = await workspace.open({ taskId: 'task-one', repo, branch: 'tandem/task-one' });
+  assert.equal(checkout.dir, join(root, 'tasks', 'task-one'));
+  assert.equal(checkout.baseBranch, 'main');
+  assert.equal(checkout.existedOnRemote, false);
+  assert.deepEqual(await checkout.listFiles(), ['.gitignore', 'README.md', 'src/users.ts']);
+
+  const results = await checkout.applyEdits([
+    { path: 'src/pagination.ts', action: 'write', content: 'export const pageSize = 50;\n' },
+    { path: 'src/users.ts', action: 'replace', search: 'return [];', replace: 'return [{ id: 1 }];' },
+    { path: 'README.md', action: 'delete' },
+  ]);
+  assert.deepEqual(results.map((result) => result.status), ['applied', 'applied', 'applied']);
+  assert.equal(await checkout.readFile('src/pagination.ts'), 'export const pageSize = 50;\n');
+  assert.equal(await checkout.readFile('README.md'), undefined);
+
+  const sha = await checkout.commit('Add pagination', author);
+  assert.match(sha ?? '', /^[0-9a-f]{40}$/);
+  assert.equal(await checkout.headSha(), sha);
+  assert.equal(await checkout.commit('Nothing new', author), undefined, 'nothing staged → no commit');
+  await checkout.push();
+
+  assert.deepEqual((await remotes.branches(repo.owner, repo.name)).sort(), ['main', 'tandem/task-one']);
+  const fresh = await remotes.clone(repo.owner, repo.name, 'tandem/task-one');
+  assert.equal(await readFile(join(fresh, 'src/pagination.ts'), 'utf8'), 'export const pageSize = 50;\n');
+  assert.match(await readFile(join(fresh, 'src/users.ts'), 'utf8'), /return \[\{ id: 1 \}\];/);
+  await assert.rejects(stat(join(fresh, 'README.md')), { code: 'ENOENT' });
+  assert.equal(await git(fresh, 'log', '-1', '--format=%an <%ae>|%cn <%ce>|%s'), 'Mina Park <mina@example.com>|tandem <tandem@localhost>|Add pagination');
+  assert.equal(await git(checkout.dir, 'remote', 'get-url', 'origin'), `file://${join(remotes.root, 'acme', 'api.git')}`);
+});
+
+test('opening the same branch again continues from what was pushed', async (t) => {
+  const { workspace } = await createWorkspaceFixture(t);
+  const first = await workspace.open({ taskId: 'task-two', repo, branch: 'tandem/task-two' });
+  await first.applyEdits([{ path: 'notes.md', action: 'write', content: 'first iteration\n' }]);
+  const firstSha = await first.commit('First iteration', author);
+  await first.push();
+  await first.dispose();
+  await first.dispose(); // idempotent
+  await assert.rejects(stat(first.dir), { code: 'ENOENT' });
+
+  const second = await workspace.open({ taskId: 'task-two', repo, branch: 'tandem/task-two' });
+  assert.equal(second.existedOnRemote, true);
+  assert.equal(await second.headSha(), firstSha);
+  assert.equal(await second.readFile('notes.md'), 'first iteration\n');
+  await second.applyEdits([{ path: 'notes.md', action: 'write', content: 'second iteration\n' }]);
+  const secondSha = await second.commit('Second iteration', author);
+  await second.push();
+  assert.equal(await git(second.dir, 'rev-parse', 'HEAD~1'), firstSha);
+  assert.equal(await git(second.dir, 'ls-remote', 'origin', 'refs/heads/tandem/task-two'), `${secondSha}\trefs/heads/tandem/task-two`);
+});
+
+test('diff and diffStat cover committed and uncommitted work against the base', async (t) => {
+  const { workspace } = await createWorkspaceFixture(t);
+  const checkout = await workspace.open({ taskId: 'task-diff', repo, branch: 'tandem/task-diff' });
+  assert.equal(await checkout.diff(), '');
+  assert.deepEqual(await checkout.diffStat(), { files: 0, insertions: 0, deletions: 0, text: '' });
+
+  await checkout.applyEdits([{ path: 'src/users.ts', action: 'replace', search: 'return [];', replace: 'return [1, 2];' }]);
+  await checkout.commit('Committed part', author);
+  await checkout.applyEdits([
+    { path: 'src/new-file.ts', action: 'write', content: 'export const a = 1;\nexport const b = 2;\n' },
+    { path: 'dist/bundle.js', action: 'write', content: 'ignored build output\n' },
+  ]);
+
+  const diff = await checkout.diff();
+  assert.match(diff, /^-  return \[\];$/m);
+  assert.match(diff, /^\+  return \[1, 2\];$/m);
+  assert.match(diff, /^\+\+\+ b\/src\/new-file\.ts$/m, 'untracked files are part of the diff');
+  assert.doesNotMatch(diff, /dist\/bundle\.js/, 'ignored files are not');
+
+  const stat = await checkout.diffStat();
+  assert.equal(stat.files, 2);
+  assert.equal(stat.insertions, 3);
+  assert.equal(stat.deletions, 1);
+  assert.match(stat.text, /src\/new-file\.ts \| 2 \+\+/);
+  assert.match(stat.text, /2 files changed, 3 insertions\(\+\), 1 deletion\(-\)/);
+});
+
+test('listFiles includes untracked files and leaves out deleted and ignored ones; readFile stays inside', async (t) => {
+  const { workspace } = await createWorkspaceFixture(t);
+  const checkout = await workspace.open({ taskId: 'task-list', repo, branch: 'tandem/task-list' });
+  await writeFile(join(checkout.dir, 'untracked.txt'), 'new\n');
+  await mkdir(join(checkout.dir, 'dist'));
+  await writeFile(join(checkout.dir, 'dist/out.js'), 'ignored\n');
+  await rm(join(checkout.dir, 'README.md'));
+  assert.deepEqual(await checkout.listFiles(), ['.gitignore', 'src/users.ts', 'untracked.txt']);
+  assert.equal(await checkout.readFile('missing.txt'), undefined);
+  assert.equal(await checkout.readFile('../../../etc/passwd'), undefined);
+  assert.equal(await checkout.readFile('.git/config'), undefined);
+  assert.equal(await checkout.readFile('src'), undefined, 'a directory is not a file');
+});
+
+test('an explicit base branch is used and a missing one is reported', async (t) => {
+  const { remotes, workspace } = await createWorkspaceFixture(t);
+  await pushFromElsewhere(remotes, 'main', { 'release.txt': 'v2\n' });
+  const clone = await remotes.clone(repo.owner, repo.name);
+  await git(clone, 'push', 'origin', 'HEAD~1:refs/heads/release-1');
+  const checkout = await workspace.open({ taskId: 'task-base', repo, branch: 'tandem/task-base', baseBranch: 'release-1' });
+  assert.equal(checkout.baseBranch, 'release-1');
+  assert.equal(await checkout.readFile('release.txt'), undefined, 'cut from release-1, not main');
+
+  await assert.rejects(
+    workspace.open({ taskId: 'task-nobase', repo, branch: 'tandem/task-nobase', baseBranch: 'does-not-exist' }),
+    (error) => isTandemError(error) && error.code === 'base_branch_missing' && /does-not-exist/.test(error.message),
+  );
+  await assert.rejects(
+    workspace.open({ taskId: 'task-bad', repo, branch: '--upload-pack=touch /tmp/pwned' }),
+    (error) => isTandemError(error) && error.code === 'invalid_branch',
+  );
+  await assert.rejects(
+    workspace.open({ taskId: 'task-main', repo, branch: 'main' }),
+    (error) => isTandemError(error) && error.code === 'invalid_branch',
+  );
+});
+
+test('a push is rejected, not forced, when the branch moved on the remote', async (t) => {
+  const { remotes, workspace } = await createWorkspaceFixture(t);
+  const checkout = await workspace.open({ taskId: 'task-race', repo, branch: 'tandem/task-race' });
+  await checkout.applyEdits([{ path: 'a.txt', action: 'write', content: 'ours 1\n' }]);
+  await checkout.commit('Ours 1', author);
+  await checkout.push();
+  const theirs = await pushFromElsewhere(remotes, 'tandem/task-race', { 'b.txt': 'theirs\n' });
+  await checkout.applyEdits([{ path: 'a.txt', action: 'write', content: 'ours 2\n' }]);
+  await checkout.commit('Ours 2', author);
+  await assert.rejects(checkout.push(), (error) => {
+    assert.ok(isTandemError(error));
+    assert.equal(error.code, 'git_push_rejected');
+    assert.equal(error.retryable, false);
+    assert.match(error.message, /tandem\/task-race/);
+    assert.match(error.message, /moved on the remote/);
+    return true;
+  });
+  const [remoteSha] = (await git(checkout.dir, 'ls-remote', 'origin', 'refs/heads/tandem/task-race')).split('\t');
+  assert.equal(remoteSha, theirs, 'their commit is still the tip');
+});
+
+test('invalid task ids and repositories are refused before touching the disk', async (t) => {
+  const { workspace } = await createWorkspaceFixture(t);
+  await assert.rejects(
+    workspace.open({ taskId: '../escape', repo, branch: 'tandem/x' }),
+    (error) => isTandemError(error) && error.code === 'invalid_task_id',
+  );
+  await assert.rejects(
+    workspace.open({ taskId: 'task-repo', repo: { owner: '..', name: 'api' }, branch: 'tandem/x' }),
+    (error) => isTandemError(error) && error.code === 'invalid_repo',
+  );
+  await assert.rejects(
+    workspace.open({ taskId: 'task-missing', repo: { owner: 'acme', name: 'nope' }, branch: 'tandem/x' }),
+    (error) => isTandemError(error) && error.code === 'git_clone_failed' && /acme\/nope/.test(error.message) && !error.retryable,
+  );
+});
