@@ -31,6 +31,8 @@ export interface WorkerHarness {
   progress: { jobId: string; event: ProgressEvent }[];
   /** Starts an in-process worker role (closed by `close`). */
   startWorker(overrides?: Environment): Promise<WorkerRole>;
+  /** Closes every worker started so far. */
+  closeWorkers(): Promise<void>;
   waitForReport(taskId: string, iteration?: number, timeoutMs?: number): Promise<ReportJob>;
   close(): Promise<void>;
 }
@@ -84,6 +86,9 @@ export async function createWorkerHarness(label: string, overrides: Environment 
       workers.push(worker);
       return worker;
     },
+    async closeWorkers() {
+      await Promise.all(workers.splice(0).map((worker) => worker.close()));
+    },
     waitForReport(taskId, iteration = 1, timeoutMs = 90_000) {
       return waitFor(
         async () => {
@@ -96,7 +101,7 @@ export async function createWorkerHarness(label: string, overrides: Environment 
       );
     },
     async close() {
-      await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all(workers.splice(0).map((worker) => worker.close()));
       await events.close();
       await workQueue.close();
       await reportQueue.close();

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { publishCancel } from '../../src/queue/cancel-channel.ts';
 import { addWorkJob, queueNames, workJobId } from '../../src/queue/queues.ts';
 import { personaOf } from '../kit/ollama-server.ts';
-import { calculatorRepo } from '../kit/scripted-team.ts';
+import { calculatorPlan, calculatorRepo, happyTeam, json, scriptedTeam } from '../kit/scripted-team.ts';
 import { waitFor } from '../kit/wait-for.ts';
 import { createWorkerHarness, type WorkerHarness } from '../kit/worker-harness.ts';
 
@@ -49,4 +49,29 @@ test('cancelling a task aborts its model call in flight', async () => {
   await waitFor(() => (planner.aborted ? true : undefined), 'the loopback Ollama to see the call aborted', 5000);
   const job = await harness.workQueue.getJob(workJobId('task-cancel', 1));
   assert.equal(job!.attemptsMade, 1, 'a cancelled task is not retried');
+});
+
+test('a worker shutting down puts its running task back in the queue at its checkpoint', async () => {
+  // Only the worker under test may take the task.
+  await harness.closeWorkers();
+  const stopping = await harness.startWorker();
+  const chatsBefore = harness.ollama.chatRequests().length;
+  harness.ollama.setResponder(
+    scriptedTeam({ planner: () => json(calculatorPlan), coder: (_chat, _call) => new Promise(() => undefined) }),
+  );
+  await addWorkJob(harness.workQueue, { taskId: 'task-shutdown', repo: { owner: 'acme', name: 'calc' }, request: 'fix add', difficulty: 'low', reflection: false });
+  await waitFor(() => harness.ollama.chatRequests().slice(chatsBefore).find((chat) => personaOf(chat) === 'coder'), 'the Coder call');
+  await stopping.close();
+
+  const job = await harness.workQueue.getJob(workJobId('task-shutdown', 1));
+  assert.equal(await job!.getState(), 'waiting');
+  assert.equal(job!.attemptsMade, 0, 'a shutdown does not use up an attempt');
+  assert.equal(job!.data.checkpoint?.stage, 'code');
+
+  harness.ollama.setResponder(happyTeam());
+  await harness.startWorker();
+  const report = await harness.waitForReport('task-shutdown');
+  assert.equal(report.status, 'passed');
+  const planners = harness.ollama.chatRequests().slice(chatsBefore).filter((chat) => personaOf(chat) === 'planner');
+  assert.equal(planners.length, 1, 'the resumed task was not planned again');
 });

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { silentLogger } from '../../../src/logger.ts';
+import { estimateMessagesTokens } from '../../../src/models/context-window.ts';
+import { OllamaModelClient } from '../../../src/models/ollama-model-client.ts';
+import { coderAnswerSchema, coderSystemPrompt, coderUserPrompt } from '../../../src/personas/coder.ts';
+import { plannerAnswerSchema, plannerSystemPrompt, plannerUserPrompt } from '../../../src/personas/planner.ts';
+import type { UsageByPersona } from '../../../src/queue/work-job.ts';
+import { PersonaCaller } from '../../../src/worker/pipeline/persona-caller.ts';
+import { startOllamaServer, type LoopbackOllama } from '../../kit/ollama-server.ts';
+import { calculatorFix, calculatorPlan, json, scriptedTeam } from '../../kit/scripted-team.ts';
+
+let ollama: LoopbackOllama;
+let personas: PersonaCaller;
+
+before(async () => {
+  ollama = await startOllamaServer();
+  ollama.setResponder(scriptedTeam({ planner: () => json(calculatorPlan), coder: () => json(calculatorFix) }));
+  personas = new PersonaCaller({
+    client: new OllamaModelClient({ host: ollama.url }),
+    models: { planner: 'architect:14b', coder: 'coder:big', reviewer: 'coder:big', tester: 'coder:big' },
+    residentModel: 'coder:big',
+    idleRelease: '10m',
+    maxContext: 16_384,
+    logger: silentLogger,
+  });
+});
+after(() => ollama.close());
+
+/** A repository far larger than any context window: 400 files of 3,000 characters. */
+const bigTree = Array.from({ length: 400 }, (_, index) => `src/module-${index}/handler.ts`);
+const bigFiles = bigTree.slice(0, 60).map((path) => ({ path, content: 'x'.repeat(3000) }));
+
+test('the resident model stays loaded for the idle period; another persona model is released after its step', async () => {
+  const usage: UsageByPersona = {};
+  const before = ollama.chatRequests().length;
+  await personas.call({
+    persona: 'planner',
+    schema: plannerAnswerSchema,
+    usage,
+    system: plannerSystemPrompt,
+    user: (budget) => plannerUserPrompt({ request: 'fix add', feedback: [], tree: ['src/add.js'], files: [], testCommand: 'npm test' }, budget),
+  });
+  await personas.call({
+    persona: 'coder',
+    schema: coderAnswerSchema,
+    usage,
+    system: coderSystemPrompt,
+    user: (budget) => coderUserPrompt({ request: 'fix add', plan: calculatorPlan, testCommand: 'npm test', files: [], tree: [], reviewComments: [], editProblems: [], feedback: [] }, budget),
+  });
+  const [planner, coder] = ollama.chatRequests().slice(before);
+  assert.equal(planner!.model, 'architect:14b');
+  assert.equal(planner!.keepAlive, 0);
+  assert.equal(coder!.model, 'coder:big');
+  assert.equal(coder!.keepAlive, '10m');
+  assert.equal(usage.planner?.calls, 1);
+  assert.equal(usage.coder?.calls, 1);
+  assert.ok(!ollama.loaded.has('architect:14b'), 'the Planner model was unloaded');
+  assert.ok(ollama.loaded.has('coder:big'));
+});
+
+test('a large repository never produces a request larger than its num_ctx', async () => {
+  const before = ollama.chatRequests().length;
+  await personas.call({
+    persona: 'planner',
+    schema: plannerAnswerSchema,
+    usage: {},
+    system: plannerSystemPrompt,
+    user: (budget) => plannerUserPrompt({ request: 'fix every handler', feedback: [], tree: bigTree, files: bigFiles, testCommand: 'npm test' }, budget),
+  });
+  await personas.call({
+    persona: 'coder',
+    schema: coderAnswerSchema,
+    usage: {},
+    system: coderSystemPrompt,
+    user: (budget) =>
+      coderUserPrompt(
+        { request: 'fix every handler', plan: calculatorPlan, testCommand: 'npm test', files: bigFiles, tree: bigTree, failingOutput: 'not ok\n'.repeat(20_000), reviewComments: [], editProblems: [], feedback: [] },
+        budget,
+      ),
+  });
+  for (const chat of ollama.chatRequests().slice(before)) {
+    const numCtx = Number(chat.options?.num_ctx);
+    assert.ok(numCtx <= 16_384, `num_ctx ${numCtx} stays within the maximum`);
+    const promptTokens = estimateMessagesTokens(chat.messages.map((message) => ({ role: 'user', content: message.content })));
+    assert.ok(promptTokens < numCtx, `${promptTokens} estimated prompt tokens fit in num_ctx ${numCtx}`);
+    // What had to be cut says so, and the highest-priority sections survive.
+    assert.match(chat.messages[1]!.content, /characters cut|omitted/);
+    assert.match(chat.messages[1]!.content, /## Request\nfix every handler/);
+  }
+});
