@@ -50,7 +50,8 @@ const duration = (fallback: string) =>
     .transform((value) => (value === undefined || value.trim() === '' ? fallback : value.trim()))
     .pipe(z.string().regex(/^(\d+)(ms|s|m|h)?$/, 'must be a duration such as 30s, 10m or 1h'));
 
-const testCommands = z
+/** A JSON object of commands keyed `owner/repo`. */
+const commandsByRepo = z
   .string()
   .optional()
   .transform((value, context) => {
@@ -107,7 +108,8 @@ const environmentSchema = z.object({
   WORKER_MAX_CONTEXT: wholeNumber(32_768, 2048),
   CODER_MAX_ATTEMPTS: wholeNumber(3),
   TEST_TIMEOUT_SECONDS: wholeNumber(600),
-  TEST_COMMANDS: testCommands,
+  TEST_COMMANDS: commandsByRepo,
+  SETUP_COMMANDS: commandsByRepo,
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -167,6 +169,7 @@ function build(environment: z.infer<typeof environmentSchema>) {
       coderMaxAttempts: environment.CODER_MAX_ATTEMPTS,
       testTimeoutMs: environment.TEST_TIMEOUT_SECONDS * 1000,
       testCommands: environment.TEST_COMMANDS,
+      setupCommands: environment.SETUP_COMMANDS,
     },
     logLevel: environment.LOG_LEVEL,
   };

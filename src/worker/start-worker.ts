@@ -62,6 +62,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
     coderMaxAttempts: config.worker.coderMaxAttempts,
     testTimeoutMs: config.worker.testTimeoutMs,
     testCommands: config.worker.testCommands,
+    setupCommands: config.worker.setupCommands,
     logger,
     now: options.now ?? Date.now,
   };

@@ -203,3 +203,29 @@ test('edits outside the repository are refused and reported back to the Coder', 
   assert.match(coder.messages[1]!.content, /Edits of your last attempt that failed[\s\S]*\.\.\/\.\.\/etc\/passwd[\s\S]*\/tmp\/tandem-escape/);
   await assert.rejects(execFileAsync('test', ['-e', '/tmp/tandem-escape']));
 });
+
+test('dependencies are installed before the tests run and never committed', async () => {
+  await harness.remotes.createRepo('acme', 'greeter', {
+    'package.json': JSON.stringify({ name: 'greeter', type: 'module', scripts: { test: 'node --test' }, dependencies: { shout: 'file:./vendor/shout' } }, null, 2),
+    'vendor/shout/package.json': JSON.stringify({ name: 'shout', version: '1.0.0', type: 'module', main: 'index.js' }),
+    'vendor/shout/index.js': "export const shout = (text) => `${text.toUpperCase()}!`;\n",
+    'src/greet.js': "import { shout } from 'shout';\n\nexport const greet = (name) => shout(`hello ${name}`).toLowerCase();\n",
+    'test/greet.test.js': "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { greet } from '../src/greet.js';\n\ntest('greets loudly', () => assert.equal(greet('mina'), 'HELLO MINA!'));\n",
+  });
+  harness.ollama.setResponder(
+    scriptedTeam({
+      planner: () => json({ summary: 'Greet loudly', steps: ['Drop toLowerCase in src/greet.js'], tests: [{ name: 'greets loudly', scenario: 'greet("mina") is HELLO MINA!' }] }),
+      coder: () => json({ summary: 'Greet loudly', edits: [{ path: 'src/greet.js', action: 'replace', search: '.toLowerCase()', replace: '' }] }),
+      reviewer: () => json({ approved: true, comments: [] }),
+      tester: () => json({ passed: true, summary: 'ok', uncovered: [] }),
+    }),
+  );
+  await addWorkJob(harness.workQueue, { taskId: 'task-deps', repo: { owner: 'acme', name: 'greeter' }, request: 'greet loudly', difficulty: 'low', reflection: false });
+  const report = await harness.waitForReport('task-deps');
+  assert.equal(report.status, 'passed', JSON.stringify(report.error ?? report.test?.outputTail));
+  assert.equal(report.test?.passed, true);
+  assert.equal(report.diffStat.files, 1);
+  const clone = await harness.remotes.clone('acme', 'greeter', report.branch);
+  const tracked = await git(clone, 'ls-tree', '-r', '--name-only', 'HEAD');
+  assert.doesNotMatch(tracked, /node_modules/);
+});

@@ -1,7 +1,8 @@
 import { coderAnswerSchema, coderSystemPrompt, coderUserPrompt } from '../../personas/coder.ts';
 import type { Plan } from '../../queue/work-job.ts';
 import { changedPaths, selectRelevantFiles } from './relevant-files.ts';
-import { runTests } from './run-tests.ts';
+import { dependencyManifests } from '../test-runner/detect-setup-command.ts';
+import { installDependencies, runTests } from './run-tests.ts';
 import { saveStep, testCountsText, type TaskRun } from './task-run.ts';
 
 function planText(plan: Plan): string {
@@ -57,7 +58,9 @@ export async function codeStep(run: TaskRun): Promise<'passed' | 'stuck'> {
     editProblems = results.flatMap((result) =>
       result.status === 'applied' ? [] : [`${result.action} ${result.path}: ${result.reason}`],
     );
-    state.lastTest = await runTests(run);
+    const manifestChanged = results.some((result) => result.status === 'applied' && dependencyManifests.has(result.path));
+    // A failed install is shown to the Coder like a failing test run.
+    state.lastTest = (manifestChanged ? await installDependencies(run) : undefined) ?? (await runTests(run));
     state.coderSummaries.push(answer.summary);
     const passed = state.lastTest.passed;
     if (passed) {

@@ -2,11 +2,13 @@ import { TandemError, isTandemError } from '../../errors.ts';
 import { PersonaAnswerError } from '../../models/structured-call.ts';
 import type { ReportJob } from '../../queue/report-job.ts';
 import type { Checkpoint, WorkJob } from '../../queue/work-job.ts';
+import { detectSetupCommand } from '../test-runner/detect-setup-command.ts';
 import { detectTestCommand } from '../test-runner/detect-test-command.ts';
 import type { TaskCheckout } from '../workspace/workspace.ts';
 import { buildReport } from './build-report.ts';
 import { codeStep } from './code-step.ts';
 import { planStep } from './plan-step.ts';
+import { installInitialDependencies } from './run-tests.ts';
 import { reviewStep } from './review-step.ts';
 import { taskBranchName, type PipelineDependencies, type TaskHooks, type TaskRun } from './task-run.ts';
 import { testerStep } from './tester-step.ts';
@@ -56,16 +58,18 @@ export async function runTask(
       signal: hooks.signal,
     });
     state ??= startingState(job, checkout, dependencies.now());
-    const override = dependencies.testCommands[`${job.repo.owner}/${job.repo.name}`];
-    const testCommand = await detectTestCommand(checkout.dir, override);
+    const repoKey = `${job.repo.owner}/${job.repo.name}`;
+    const testCommand = await detectTestCommand(checkout.dir, dependencies.testCommands[repoKey]);
     if (!testCommand) {
       throw new TandemError(
         'no_test_command',
         `no test command found in ${job.repo.owner}/${job.repo.name} (looked for package.json, pyproject.toml, go.mod, Cargo.toml, a Makefile with test); set one in TEST_COMMANDS`,
       );
     }
-    const run: TaskRun = { job, checkout, state, testCommand, dependencies, hooks, logger };
-    logger.info({ stage: state.stage, branch: state.branch, testCommand }, 'task started');
+    const setupCommand = await detectSetupCommand(checkout.dir, dependencies.setupCommands[repoKey]);
+    const run: TaskRun = { job, checkout, state, testCommand, setupCommand, dependencies, hooks, logger };
+    logger.info({ stage: state.stage, branch: state.branch, testCommand, setupCommand }, 'task started');
+    await installInitialDependencies(run);
 
     while (state.stage !== 'test') {
       if (state.stage === 'plan') await planStep(run);

@@ -1,12 +1,39 @@
+import { TandemError } from '../../errors.ts';
 import type { TestResult } from '../../queue/work-job.ts';
 import type { TaskRun } from './task-run.ts';
 
-/** Runs the repository's tests in the task's working copy, for real. */
-export function runTests(run: TaskRun): Promise<TestResult> {
+function runCommand(run: TaskRun, command: string): Promise<TestResult> {
   return run.dependencies.testRunner.run({
     dir: run.checkout.dir,
-    command: run.testCommand,
+    command,
     timeoutMs: run.dependencies.testTimeoutMs,
     signal: run.hooks.signal,
   });
+}
+
+/** Runs the repository's tests in the task's working copy, for real. */
+export function runTests(run: TaskRun): Promise<TestResult> {
+  return runCommand(run, run.testCommand);
+}
+
+/**
+ * Installs the repository's dependencies (in the same sandbox as the tests). Returns the
+ * failed run, or undefined when the install succeeded or none is needed.
+ */
+export async function installDependencies(run: TaskRun): Promise<TestResult | undefined> {
+  if (run.setupCommand === undefined) return undefined;
+  const result = await runCommand(run, run.setupCommand);
+  return result.passed ? undefined : result;
+}
+
+/** Installs the dependencies of the checkout as it came from the remote; a failure there is not the Coder's. */
+export async function installInitialDependencies(run: TaskRun): Promise<void> {
+  const failed = await installDependencies(run);
+  if (failed) {
+    throw new TandemError(
+      'setup_failed',
+      `installing dependencies with \`${failed.command}\` failed (exit ${failed.exitCode}${failed.timedOut ? ', timed out' : ''}): ${failed.outputTail.slice(-600)}`,
+      { retryable: true },
+    );
+  }
 }

@@ -14,6 +14,8 @@ export interface PipelineDependencies {
   testTimeoutMs: number;
   /** Per-repo test command overrides, keyed `owner/repo`. */
   testCommands: Readonly<Record<string, string>>;
+  /** Per-repo dependency install overrides, keyed `owner/repo`. */
+  setupCommands: Readonly<Record<string, string>>;
   logger: Logger;
   now: () => number;
 }
@@ -31,6 +33,8 @@ export interface TaskRun {
   checkout: TaskCheckout;
   state: Checkpoint;
   testCommand: string;
+  /** Installs the repository's dependencies; undefined when it needs none. */
+  setupCommand: string | undefined;
   dependencies: PipelineDependencies;
   hooks: TaskHooks;
   logger: Logger;
