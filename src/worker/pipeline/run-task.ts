@@ -109,7 +109,10 @@ export async function runTask(
         ? {
             code: 'tests_failing',
             persona: 'coder',
-            message: `the tests still fail after ${run.state.attempts} Coder attempts (${run.testCommand} exited ${run.state.lastTest?.exitCode ?? 'without a code'})`,
+            message:
+              run.state.stage === 'test'
+                ? `the final test run failed although the Coder's run passed; the tests may be flaky (${run.testCommand} exited ${run.state.lastTest?.exitCode ?? 'without a code'})`
+                : `the tests still fail after ${run.state.attempts} Coder attempts (${run.testCommand} exited ${run.state.lastTest?.exitCode ?? 'without a code'})`,
           }
         : undefined;
     return buildReport({
