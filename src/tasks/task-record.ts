@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { difficultySchema, repoSchema, taskIdSchema } from '../queue/work-job.ts';
+
+export const taskStatusSchema = z.enum([
+  'screening',
+  'queued',
+  'running',
+  'reported',
+  'awaiting_approval',
+  'merged',
+  'rejected',
+  'blocked',
+  'failed',
+  'cancelled',
+  'stuck',
+]);
+export type TaskStatus = z.infer<typeof taskStatusSchema>;
+
+/**
+ * Every move a task's status may make (DESIGN §2). `queued` is reachable again from the
+ * end of an iteration: a follow-up reply starts the next one on the same branch and PR.
+ */
+export const allowedTransitions: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
+  screening: ['queued', 'blocked', 'awaiting_approval', 'cancelled', 'failed'],
+  queued: ['running', 'cancelled', 'failed', 'reported', 'stuck'],
+  running: ['reported', 'failed', 'cancelled', 'stuck', 'queued'],
+  reported: ['awaiting_approval', 'stuck', 'failed', 'queued'],
+  awaiting_approval: ['merged', 'rejected', 'queued', 'cancelled', 'failed', 'stuck'],
+  stuck: ['queued', 'rejected', 'cancelled', 'awaiting_approval'],
+  failed: ['queued'],
+  blocked: [],
+  merged: [],
+  rejected: [],
+  cancelled: ['queued'],
+};
+
+/** A task as the gateway remembers it, in Redis. Secrets are redacted before they get here. */
+export const taskRecordSchema = z.object({
+  taskId: taskIdSchema,
+  status: taskStatusSchema,
+  /** The request as typed, secrets redacted. */
+  request: z.string(),
+  repo: repoSchema.optional(),
+  requester: z.string(),
+  channel: z.string(),
+  /** The parent message of the task's thread. */
+  threadTs: z.string().optional(),
+  /** The status message edited in place. */
+  statusMessageTs: z.string().optional(),
+  difficulty: difficultySchema.optional(),
+  reflection: z.boolean().optional(),
+  iteration: z.number().int().positive(),
+  branch: z.string().optional(),
+  baseBranch: z.string().optional(),
+  prNumber: z.number().int().positive().optional(),
+  prUrl: z.string().optional(),
+  /** Who approved, rejected, declined or cancelled. */
+  decidedBy: z.string().optional(),
+  /** Thread replies waiting for the next iteration. */
+  pendingFeedback: z.array(z.string()),
+  /** The persona working now, for `/tandem status`. */
+  persona: z.string().optional(),
+  /** Why the task is blocked, failed or stuck. */
+  reason: z.string().optional(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type TaskRecord = z.infer<typeof taskRecordSchema>;
