@@ -3,14 +3,15 @@ import { loadConfig, readEnvironment } from './config.ts';
 import { describeError, isTandemError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startLocalRedis } from './queue/local-redis.ts';
+import { startGatewayRole } from './gateway/start-gateway.ts';
 import { startWorkerRole } from './worker/start-worker.ts';
 
 const usage = `usage: tandem <command>
 
 commands:
   worker    drain the work queue: Planner → Coder ⇄ Reviewer → Tester, push the branch
-  gateway   the Slack side (not available yet in this version)
-  all       gateway and worker in one process (not available yet in this version)
+  gateway   the Slack side: /tandem, screening, routing, progress, reports, PRs, approval
+  all       gateway and worker in one process (one machine)
   console   the terminal surface (not available yet in this version)
   doctor    check every dependency (not available yet in this version)
   help      this text`;
@@ -44,7 +45,8 @@ function closeOnSignal(resources: Closable[], logger: Logger): Promise<void> {
   });
 }
 
-async function runWorker(): Promise<number> {
+/** Starts the roles asked for on one Redis (a local one when REDIS_URL is unset) until a signal. */
+async function runRoles(roles: { gateway: boolean; worker: boolean }): Promise<number> {
   const config = loadConfig(readEnvironment());
   const logger = createLogger({ level: config.logLevel });
   const resources: Closable[] = [];
@@ -55,7 +57,13 @@ async function runWorker(): Promise<number> {
     redisUrl = redis.url;
     logger.info({ port: redis.port, dataDir: config.paths.redisData }, 'started a local redis-server (REDIS_URL is unset)');
   }
-  resources.push(await startWorkerRole({ config, redisUrl, logger }));
+  try {
+    if (roles.worker) resources.push(await startWorkerRole({ config, redisUrl, logger: logger.child({ role: 'worker' }) }));
+    if (roles.gateway) resources.push(await startGatewayRole({ config, redisUrl, logger: logger.child({ role: 'gateway' }) }));
+  } catch (error) {
+    for (const resource of [...resources].reverse()) await resource.close().catch(() => undefined);
+    throw error;
+  }
   await closeOnSignal(resources, logger);
   return 0;
 }
@@ -66,12 +74,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'worker':
-        return await runWorker();
+        return await runRoles({ gateway: false, worker: true });
       case 'gateway':
+        return await runRoles({ gateway: true, worker: false });
       case 'all':
+        return await runRoles({ gateway: true, worker: true });
       case 'console':
       case 'doctor':
-        process.stderr.write(`tandem ${command} is not available yet in this version; \`tandem worker\` is.\n`);
+        process.stderr.write(`tandem ${command} is not available yet in this version; gateway, worker and all are.\n`);
         return 2;
       case undefined:
       case 'help':

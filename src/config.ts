@@ -110,6 +110,9 @@ const environmentSchema = z.object({
   TEST_TIMEOUT_SECONDS: wholeNumber(600),
   TEST_COMMANDS: commandsByRepo,
   SETUP_COMMANDS: commandsByRepo,
+  MERGE_METHOD: optionalText.transform((value) => value ?? 'squash').pipe(z.enum(['squash', 'merge', 'rebase'])),
+  ROUTER_MAX_CONTEXT: wholeNumber(8192, 2048),
+  SLACK_WRITE_INTERVAL_MS: wholeNumber(1000, 0),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -127,6 +130,7 @@ function build(environment: z.infer<typeof environmentSchema>) {
       signingSecret: environment.SLACK_SIGNING_SECRET,
       apiUrl: environment.SLACK_API_URL,
       port: environment.PORT,
+      writeIntervalMs: environment.SLACK_WRITE_INTERVAL_MS,
     },
     redis: { url: environment.REDIS_URL, prefix: environment.QUEUE_PREFIX },
     ollama: { routerUrl: environment.ROUTER_OLLAMA_URL, workerUrl: environment.WORKER_OLLAMA_URL },
@@ -143,7 +147,9 @@ function build(environment: z.infer<typeof environmentSchema>) {
       token: environment.GITHUB_TOKEN,
       apiUrl: environment.GITHUB_API_URL,
       remoteUrlTemplate: environment.GIT_REMOTE_URL,
+      mergeMethod: environment.MERGE_METHOD,
     },
+    gateway: { maxContext: environment.ROUTER_MAX_CONTEXT },
     access: {
       allowedRepos: environment.ALLOWED_REPOS,
       defaultRepo: environment.DEFAULT_REPO,

@@ -28,3 +28,14 @@ export interface ChatAnswer {
 export interface ModelClient {
   chat(request: ChatRequest): Promise<ChatAnswer>;
 }
+
+/** Which model a persona call uses and how (the gateway's Guardrail, Router and Documenter). */
+export interface ModelSettings {
+  client: ModelClient;
+  model: string;
+  /** The largest `num_ctx` this model may be given. */
+  maxContext: number;
+  keepAlive: string | number;
+  signal?: AbortSignal;
+  logger?: import('../logger.ts').Logger;
+}

@@ -6,6 +6,8 @@ export const progressEventSchema = z.object({
   phase: z.enum(['start', 'end', 'error']),
   /** One line for the Slack thread. */
   text: z.string().max(500),
+  /** The milestone's content for its thread reply: the plan's steps, the Coder's summary, review comments. */
+  details: z.array(z.string().max(500)).max(30).optional(),
   iteration: z.number().int().positive(),
   round: z.number().int().nonnegative().optional(),
   attempt: z.number().int().nonnegative().optional(),

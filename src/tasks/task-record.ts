@@ -19,12 +19,14 @@ export type TaskStatus = z.infer<typeof taskStatusSchema>;
 /**
  * Every move a task's status may make (DESIGN §2). `queued` is reachable again from the
  * end of an iteration: a follow-up reply starts the next one on the same branch and PR.
+ * A worker's report may reach the gateway before its first progress event, so `queued`
+ * and `running` may move straight to `awaiting_approval` or `stuck`.
  */
 export const allowedTransitions: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
   screening: ['queued', 'blocked', 'awaiting_approval', 'cancelled', 'failed'],
-  queued: ['running', 'cancelled', 'failed', 'reported', 'stuck'],
-  running: ['reported', 'failed', 'cancelled', 'stuck', 'queued'],
-  reported: ['awaiting_approval', 'stuck', 'failed', 'queued'],
+  queued: ['running', 'reported', 'awaiting_approval', 'stuck', 'failed', 'cancelled'],
+  running: ['reported', 'awaiting_approval', 'stuck', 'failed', 'cancelled', 'queued'],
+  reported: ['awaiting_approval', 'stuck', 'failed', 'cancelled', 'queued'],
   awaiting_approval: ['merged', 'rejected', 'queued', 'cancelled', 'failed', 'stuck'],
   stuck: ['queued', 'rejected', 'cancelled', 'awaiting_approval'],
   failed: ['queued'],
@@ -33,6 +35,19 @@ export const allowedTransitions: Readonly<Record<TaskStatus, readonly TaskStatus
   rejected: [],
   cancelled: ['queued'],
 };
+
+/**
+ * Statuses of a task that is running or waiting on someone (a worker, the gateway, a
+ * human lead): what `/tandem status` lists. `failed` and `cancelled` are dormant (a
+ * follow-up reply may queue them again), `merged`, `rejected` and `blocked` are final;
+ * neither kind is active.
+ */
+export const activeTaskStatuses: readonly TaskStatus[] = ['screening', 'queued', 'running', 'reported', 'awaiting_approval', 'stuck'];
+
+/** Whether a status counts as active (see `activeTaskStatuses`). */
+export function isActiveStatus(status: TaskStatus): boolean {
+  return activeTaskStatuses.includes(status);
+}
 
 /** A task as the gateway remembers it, in Redis. Secrets are redacted before they get here. */
 export const taskRecordSchema = z.object({
@@ -45,8 +60,12 @@ export const taskRecordSchema = z.object({
   channel: z.string(),
   /** The parent message of the task's thread. */
   threadTs: z.string().optional(),
+  /** The task's header message (repo, request, difficulty), edited when the route changes. */
+  headerTs: z.string().optional(),
   /** The status message edited in place. */
   statusMessageTs: z.string().optional(),
+  /** The message with the Approve / Reject buttons, retired when a new iteration starts. */
+  decisionMessageTs: z.string().optional(),
   difficulty: difficultySchema.optional(),
   reflection: z.boolean().optional(),
   iteration: z.number().int().positive(),

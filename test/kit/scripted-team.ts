@@ -63,3 +63,31 @@ export function happyTeam(): ReturnType<typeof scriptedTeam> {
     tester: () => json({ passed: true, summary: 'Both scenarios are covered and pass.', uncovered: [] }),
   });
 }
+
+export const documenterProse = 'This change makes `add` return the sum of its arguments, with tests for negative numbers.';
+
+/** A zero-case test the Coder writes when the thread asks for it (a follow-up iteration). */
+export const zeroTest =
+  "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { add } from '../src/add.js';\n\ntest('adds zero', () => {\n  assert.equal(add(0, 7), 7);\n});\n";
+
+/**
+ * Gateway and worker personas together: the Guardrail allows, the Router is confident,
+ * the team fixes the calculator (and, when the feedback asks for zero, adds that test),
+ * the Documenter writes a paragraph. `overrides` replaces any persona's script.
+ */
+export function fullTeam(overrides: Partial<Record<string, PersonaScript>> = {}): ReturnType<typeof scriptedTeam> {
+  const lastUser = (chat: RecordedChat) => chat.messages.filter((message) => message.role === 'user').at(-1)?.content ?? '';
+  return scriptedTeam({
+    guardrail: () => json({ verdict: 'allow', category: 'none', reason: 'an ordinary coding request' }),
+    router: () => json({ difficulty: 'low', reflection: false, confident: true, reason: 'a one-file fix' }),
+    planner: () => json(calculatorPlan),
+    coder: (chat) =>
+      /adding zero/.test(lastUser(chat))
+        ? json({ summary: 'Cover adding zero', edits: [{ path: 'test/add-zero.test.js', action: 'write', content: zeroTest }] })
+        : json(calculatorFix),
+    reviewer: () => json({ approved: true, comments: [] }),
+    tester: () => json({ passed: true, summary: 'All scenarios are covered and pass.', uncovered: [] }),
+    documenter: () => ({ content: documenterProse }),
+    ...overrides,
+  });
+}

@@ -3,7 +3,7 @@ import type { Plan } from '../../queue/work-job.ts';
 import { changedPaths, selectRelevantFiles } from './relevant-files.ts';
 import { dependencyManifests } from '../test-runner/detect-setup-command.ts';
 import { installDependencies, runTests } from './run-tests.ts';
-import { saveStep, testCountsText, type TaskRun } from './task-run.ts';
+import { clip, saveStep, testCountsText, type TaskRun } from './task-run.ts';
 
 function planText(plan: Plan): string {
   return [plan.summary, ...plan.steps, ...plan.tests.map((test) => `${test.name} ${test.scenario}`)].join('\n');
@@ -74,6 +74,7 @@ export async function codeStep(run: TaskRun): Promise<'passed' | 'stuck'> {
       persona: 'coder',
       phase: 'end',
       text: `${stat.files} files changed (+${stat.insertions} −${stat.deletions}); ${testCountsText(run)}${refused}`,
+      details: [clip(answer.summary), ...editProblems.slice(0, 10).map((problem) => clip(`not applied: ${problem}`))],
       round: state.round,
       attempt: state.phaseAttempts,
       tests: state.lastTest.counts,

@@ -1,6 +1,6 @@
 import { plannerAnswerSchema, plannerSystemPrompt, plannerUserPrompt } from '../../personas/planner.ts';
 import { selectRelevantFiles } from './relevant-files.ts';
-import { saveStep, type TaskRun } from './task-run.ts';
+import { clip, saveStep, type TaskRun } from './task-run.ts';
 
 /** Planner: the request, the tree and the files the worker picked → steps and test scenarios. */
 export async function planStep(run: TaskRun): Promise<void> {
@@ -34,6 +34,10 @@ export async function planStep(run: TaskRun): Promise<void> {
   await run.hooks.progress({
     persona: 'planner',
     phase: 'end',
-    text: `${plan.steps.length} steps, ${plan.tests.length} test scenarios — ${plan.summary}`,
+    text: `${plan.steps.length} steps, ${plan.tests.length} test scenarios — ${plan.summary}`.slice(0, 500),
+    details: [
+      ...plan.steps.slice(0, 15).map((step, index) => clip(`${index + 1}. ${step}`)),
+      ...plan.tests.slice(0, 15).map((scenario) => clip(`🧪 ${scenario.name}: ${scenario.scenario}`)),
+    ],
   });
 }

@@ -1,5 +1,5 @@
 import { reviewerAnswerSchema, reviewerSystemPrompt, reviewerUserPrompt } from '../../personas/reviewer.ts';
-import { maxReviewRounds, saveStep, type TaskRun } from './task-run.ts';
+import { clip, maxReviewRounds, saveStep, type TaskRun } from './task-run.ts';
 
 /**
  * Reviewer: the diff against the plan. Comments go back to the Coder while review rounds
@@ -42,5 +42,6 @@ export async function reviewStep(run: TaskRun): Promise<void> {
     }
   }
   await saveStep(run, 'Reviewer', `review ${review}`);
-  await run.hooks.progress({ persona: 'reviewer', phase: 'end', text, round: state.round });
+  const details = answer.comments.slice(0, 20).map((comment) => clip(comment.path ? `${comment.path}: ${comment.comment}` : comment.comment));
+  await run.hooks.progress({ persona: 'reviewer', phase: 'end', text, round: state.round, details });
 }

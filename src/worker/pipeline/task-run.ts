@@ -79,3 +79,8 @@ export function testCountsText(run: TaskRun): string {
   }
   return test.passed ? 'tests pass ✓' : `tests fail ✗ (exit ${test.exitCode})`;
 }
+
+/** One progress line or detail, cut to what a progress event carries. */
+export function clip(text: string, limit = 500): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}

@@ -1,7 +1,7 @@
 import { testerAnswerSchema, testerSystemPrompt, testerUserPrompt } from '../../personas/tester.ts';
 import type { TesterAnswer } from '../../personas/tester.ts';
 import { runTests } from './run-tests.ts';
-import { testCountsText, type TaskRun } from './task-run.ts';
+import { clip, testCountsText, type TaskRun } from './task-run.ts';
 
 /**
  * Tester: one more real run of the whole suite, then the Tester persona checks the planned
@@ -29,6 +29,7 @@ export async function testerStep(run: TaskRun): Promise<TesterAnswer> {
     persona: 'tester',
     phase: 'end',
     text: `${coverage}; ${testCountsText(run)}`,
+    details: [clip(answer.summary), ...verdict.uncovered.slice(0, 10).map((scenario) => clip(`uncovered: ${scenario}`))],
     tests: test.counts,
   });
   return verdict;

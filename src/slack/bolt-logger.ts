@@ -1,0 +1,31 @@
+import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import type { Logger } from '../logger.ts';
+
+const boltToPino: Record<LogLevel, string> = {
+  [LogLevel.DEBUG]: 'debug',
+  [LogLevel.INFO]: 'info',
+  [LogLevel.WARN]: 'warn',
+  [LogLevel.ERROR]: 'error',
+};
+
+/** Bolt's and the Slack clients' logging, through tandem's pino logger. */
+export function boltLogger(logger: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  let child = logger.child({ component: 'slack' });
+  const write = (method: 'debug' | 'info' | 'warn' | 'error') => (...parts: unknown[]) =>
+    child[method](parts.map((part) => (part instanceof Error ? part.message : String(part))).join(' '));
+  return {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    setLevel(next: LogLevel) {
+      level = next;
+      child.level = boltToPino[next];
+    },
+    getLevel: () => level,
+    setName(name: string) {
+      child = logger.child({ component: name });
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { channel, createGatewayHarness, developer, lead, signingSecret, type GatewayHarness, type SlackMode } from '../kit/gateway-harness.ts';
+import { personaOf } from '../kit/ollama-server.ts';
+import { calculatorRepo, fullTeam, json } from '../kit/scripted-team.ts';
+import { waitFor } from '../kit/wait-for.ts';
+
+describe('Slack intake over HTTP: signatures, retries, guardrail, routing, commands', () => {
+  let harness: GatewayHarness;
+
+  before(async () => {
+    harness = await createGatewayHarness('intake-http', 'http', { ALLOWED_USERS: `${developer}` });
+    await harness.remotes.createRepo('acme', 'calc', calculatorRepo);
+    harness.ollama.setResponder(fullTeam());
+    await harness.startWorker();
+    await harness.startGateway();
+  });
+  after(() => harness.close());
+
+  const taskCount = async () => (await harness.tasks.listByStatus('screening', 'queued', 'running', 'blocked', 'awaiting_approval', 'cancelled', 'failed')).length;
+
+  test('a bad signature and a replayed old timestamp get 401 and do nothing', async () => {
+    const postsBefore = harness.slack.calls('chat.postMessage').length;
+    const forged = await harness.driver.slashCommand({ text: 'acme/calc fix add', userId: developer, channelId: channel, signature: 'v0=' + '0'.repeat(64) });
+    assert.equal(forged.status, 401);
+    const old = await harness.driver.slashCommand({ text: 'acme/calc fix add', userId: developer, channelId: channel, timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    assert.equal(old.status, 401);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(harness.slack.calls('chat.postMessage').length, postsBefore);
+    assert.equal(await taskCount(), 0);
+    assert.equal(signingSecret.length > 0, true);
+  });
+
+  test('the same event_id delivered three times makes one task, threaded under the mention', async () => {
+    const message = harness.slack.addUserMessage({ channel, user: developer, text: '<@UTANDEM> acme/calc fix add so it adds' });
+    const event = { type: 'app_mention', channel, user: developer, text: message.text, ts: message.ts };
+    for (const retryNum of [undefined, 1, 2]) {
+      const delivery = await harness.driver.event(event, { eventId: 'Ev0SAME', retryNum, retryReason: retryNum ? 'http_timeout' : undefined });
+      assert.equal(delivery.status, 200);
+    }
+    const task = await harness.waitForTask((record) => record.threadTs === message.ts, 'the mention’s task');
+    await harness.waitForTask((record) => record.taskId === task.taskId && record.status === 'awaiting_approval', 'the mention’s PR', 90_000);
+    const tasks = await harness.tasks.listByStatus('screening', 'queued', 'running', 'awaiting_approval');
+    assert.equal(tasks.filter((record) => record.threadTs === message.ts).length, 1);
+    assert.equal(harness.github.pulls('acme/calc').length, 1);
+  });
+
+  test('a request carrying a secret is blocked in the thread without echoing it, and nothing is queued', async () => {
+    const secret = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+    const jobsBefore = await harness.workQueue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed');
+    await harness.driver.slashCommand({ text: `acme/calc push with token ${secret} please`, userId: developer, channelId: channel });
+    const task = await harness.waitForTask((record) => record.status === 'blocked', 'the blocked task');
+    assert.doesNotMatch(task.request, /A1b2C3d4/, 'the stored request is redacted');
+    await harness.slack.waitFor(() => harness.slack.thread(channel, task.threadTs!).find((message) => /⛔.*secret/.test(message.text)), 5000, 'the refusal in the thread');
+    assert.doesNotMatch(JSON.stringify(harness.slack.calls().map((call) => call.params)), /A1b2C3d4E5f6/, 'no Slack call carries the secret');
+    assert.doesNotMatch(JSON.stringify(harness.ollama.chatRequests()), /A1b2C3d4E5f6/, 'no model saw it');
+    const jobsAfter = await harness.workQueue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed');
+    assert.equal(jobsAfter, jobsBefore, 'nothing was queued');
+  });
+
+  test('the judge blocks what the rules let through, and nothing is queued', async () => {
+    harness.ollama.setResponder(
+      fullTeam({ guardrail: () => json({ verdict: 'block', category: 'abuse', reason: 'this asks for a crypto miner in the test suite' }) }),
+    );
+    try {
+      await harness.driver.slashCommand({ text: 'acme/calc hide a crypto miner in the tests', userId: developer, channelId: channel });
+      const task = await harness.waitForTask((record) => record.status === 'blocked' && /miner/.test(record.request), 'the judged task');
+      await harness.slack.waitFor(
+        () => harness.slack.thread(channel, task.threadTs!).find((message) => /crypto miner in the test suite/.test(message.text)),
+        5000,
+        'the judge’s reason in the thread',
+      );
+      assert.equal(harness.ollama.chatRequests().filter((chat) => personaOf(chat) === 'router' && /crypto miner/.test(JSON.stringify(chat.messages))).length, 0);
+    } finally {
+      harness.ollama.setResponder(fullTeam());
+    }
+  });
+
+  test('users, repositories and empty requests are checked before anything is posted', async () => {
+    const stranger = await harness.driver.slashCommand({ text: 'acme/calc fix add', userId: 'USTRANGER', channelId: channel });
+    const otherRepo = await harness.driver.slashCommand({ text: 'acme/secret fix add', userId: developer, channelId: channel });
+    assert.equal(stranger.status, 200);
+    assert.equal(otherRepo.status, 200);
+    await harness.slack.waitFor(() => harness.slack.responses().some((response) => /allowed users/.test(JSON.stringify(response.body))), 5000, 'the refusal');
+    await harness.slack.waitFor(() => harness.slack.responses().some((response) => /acme\/secret is not one of/.test(JSON.stringify(response.body))), 5000, 'the repo refusal');
+    assert.equal(harness.slack.messages().filter((message) => /acme\/secret/.test(message.text)).length, 0);
+    assert.equal((await harness.tasks.listActive()).filter((record) => record.requester === 'USTRANGER').length, 0);
+  });
+
+  test('a router that is not sure asks the leads; a non-lead click does nothing; a lead’s click queues', async () => {
+    harness.ollama.setResponder(fullTeam({ router: () => json({ difficulty: 'high', reflection: true, confident: false, reason: 'the request is vague' }) }));
+    try {
+      await harness.driver.slashCommand({ text: 'acme/calc make it better', userId: developer, channelId: channel });
+      const task = await harness.waitForTask((record) => /make it better/.test(record.request), 'the unsure task');
+      const question = await harness.slack.waitFor(
+        () => harness.slack.thread(channel, task.threadTs!).find((message) => /tandem_route_medium/.test(JSON.stringify(message.blocks))),
+        10_000,
+        'the question to the leads',
+      );
+      assert.match(question.text, /<@ULEAD1>/);
+      assert.equal((await harness.tasks.get(task.taskId))!.status, 'screening');
+
+      await harness.driver.blockAction({ actionId: 'tandem_route_medium', value: task.taskId, userId: developer, channelId: channel, messageTs: question.ts, threadTs: task.threadTs });
+      await harness.slack.waitFor(() => harness.slack.responses().some((response) => /Only human leads can set/.test(JSON.stringify(response.body))), 5000, 'the refusal');
+      assert.equal((await harness.tasks.get(task.taskId))!.status, 'screening');
+
+      await harness.driver.blockAction({ actionId: 'tandem_route_medium', value: task.taskId, userId: lead, channelId: channel, messageTs: question.ts, threadTs: task.threadTs });
+      const queued = await harness.waitForTask((record) => record.taskId === task.taskId && record.status !== 'screening', 'the routed task');
+      assert.equal(queued.difficulty, 'medium');
+      const job = await harness.workQueue.getJob(`${task.taskId}-1`);
+      assert.equal(job?.data.difficulty, 'medium');
+      await harness.slack.waitFor(() => harness.slack.messages(channel).find((message) => message.ts === question.ts && /set the difficulty to \*medium\*/.test(message.text)), 5000, 'the outcome');
+      await harness.waitForTask((record) => record.taskId === task.taskId && record.status === 'awaiting_approval', 'the routed task’s PR', 90_000);
+    } finally {
+      harness.ollama.setResponder(fullTeam());
+    }
+  });
+
+  test('/tandem status, help, and cancel stopping the worker’s model call', async () => {
+    harness.ollama.setResponder(fullTeam({ planner: () => ({ content: '{}', delayMs: 60_000 }) }));
+    const plannerCalls = () => harness.ollama.chatRequests().filter((chat) => personaOf(chat) === 'planner');
+    const plannerCallsBefore = plannerCalls().length;
+    try {
+      await harness.driver.slashCommand({ text: 'acme/calc add a subtract helper', userId: developer, channelId: channel });
+      const task = await harness.waitForTask((record) => /subtract helper/.test(record.request) && record.status === 'running', 'the running task');
+      await harness.slack.waitFor(() => plannerCalls().length > plannerCallsBefore, 10_000, 'the planner call to start');
+
+      const text = 'use a named export please';
+      const reply = harness.slack.addUserMessage({ channel, user: developer, text, threadTs: task.threadTs });
+      await harness.driver.event({ type: 'message', channel, user: developer, text, ts: reply.ts, thread_ts: task.threadTs, channel_type: 'channel' });
+      await harness.slack.waitFor(() => harness.slack.thread(channel, task.threadTs!).some((message) => /Noted/.test(message.text)), 5000, 'the acknowledgement');
+      const kept = await harness.tasks.get(task.taskId);
+      assert.deepEqual(kept!.pendingFeedback, ['<@UDEV1>: use a named export please'], 'kept for the next iteration');
+      assert.equal(kept!.status, 'running', 'the running iteration goes on');
+
+      const status = await harness.driver.slashCommand({ text: 'status', userId: developer, channelId: channel });
+      const statusText = await harness.slack.waitFor(
+        () => harness.slack.responses(String((status.payload as { response_url: string }).response_url)).map((response) => JSON.stringify(response.body)).find(Boolean),
+        5000,
+        'the status answer',
+      );
+      assert.match(statusText, /Workers online\* — 1/);
+      assert.match(statusText, new RegExp(task.taskId));
+      assert.match(statusText, /Planner/);
+      assert.match(statusText, /Models at http:\/\/127\.0\.0\.1/);
+
+      const help = await harness.driver.slashCommand({ text: 'help', userId: developer, channelId: channel });
+      await harness.slack.waitFor(() => harness.slack.responses(String((help.payload as { response_url: string }).response_url)).some((response) => /cancel <task>/.test(JSON.stringify(response.body))), 5000, 'help');
+
+      await harness.driver.slashCommand({ text: `cancel ${task.taskId}`, userId: developer, channelId: channel });
+      await harness.waitForTask((record) => record.taskId === task.taskId && record.status === 'cancelled', 'the cancellation');
+      await harness.slack.waitFor(() => harness.slack.thread(channel, task.threadTs!).some((message) => /Cancelled by <@UDEV1>/.test(message.text)), 5000, 'the thread’s note');
+      await harness.slack.waitFor(
+        () => plannerCalls()[plannerCallsBefore]?.aborted,
+        10_000,
+        'the planner call to be aborted',
+      );
+    } finally {
+      harness.ollama.setResponder(fullTeam());
+    }
+  });
+});
+
+describe('a stuck task', () => {
+  let harness: GatewayHarness;
+  before(async () => {
+    harness = await createGatewayHarness('stuck', 'http', { CODER_MAX_ATTEMPTS: '1' });
+    await harness.remotes.createRepo('acme', 'calc', calculatorRepo);
+    harness.ollama.setResponder(fullTeam({ coder: () => json({ summary: 'Try something', edits: [{ path: 'NOTES.md', action: 'write', content: 'thinking\n' }] }) }));
+    await harness.startWorker();
+    await harness.startGateway();
+  });
+  after(() => harness.close());
+
+  test('gets a draft PR, what failed, the SOS prompt and the test output as a file', async () => {
+    await harness.driver.slashCommand({ text: 'acme/calc fix add', userId: developer, channelId: channel });
+    const task = await harness.waitForTask((record) => record.status === 'stuck', 'the stuck task', 90_000);
+    const pull = harness.github.pulls('acme/calc')[0]!;
+    assert.equal(pull.draft, true);
+    const report = await waitFor(
+      async () => {
+        const latest = await harness.tasks.get(task.taskId);
+        return harness.slack.thread(channel, task.threadTs!).find((message) => message.ts === latest?.decisionMessageTs);
+      },
+      'the stuck report',
+      5000,
+    );
+    assert.match(report.text, /Stuck/);
+    assert.match(JSON.stringify(report.blocks), /frontier model \(SOS\)/);
+    assert.match(JSON.stringify(report.blocks), /tandem_reject/);
+    assert.doesNotMatch(JSON.stringify(report.blocks), /tandem_approve/, 'a stuck draft cannot be approved');
+    await harness.slack.waitFor(() => harness.slack.files().find((file) => /adds two numbers/.test(String(file.content))), 5000, 'the test output file');
+  });
+});
+
+for (const mode of ['http', 'socket'] as SlackMode[]) {
+  test(`the ack comes in under a second while the model takes 5 s per answer (${mode} mode)`, async () => {
+    const harness = await createGatewayHarness(`ack-${mode}`, mode);
+    try {
+      harness.ollama.setResponder(fullTeam({ guardrail: () => ({ ...json({ verdict: 'block', category: 'test', reason: 'slow judge' }), delayMs: 5000 }) }));
+      await harness.startGateway();
+      const delivery = await harness.driver.slashCommand({ text: 'acme/calc fix add', userId: developer, channelId: channel });
+      assert.equal(delivery.status, 200);
+      assert.ok(delivery.elapsedMs < 1000, `acked in ${delivery.elapsedMs} ms`);
+      await harness.waitForTask((record) => record.status === 'blocked', 'the slow judge’s verdict', 20_000);
+    } finally {
+      await harness.close();
+    }
+  });
+}
