@@ -1,4 +1,10 @@
+import { mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { runConsole } from './console/start-console.ts';
 import { loadConfig, readEnvironment } from './config.ts';
 import { describeError, isTandemError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -12,7 +18,8 @@ commands:
   worker    drain the work queue: Planner → Coder ⇄ Reviewer → Tester, push the branch
   gateway   the Slack side: /tandem, screening, routing, progress, reports, PRs, approval
   all       gateway and worker in one process (one machine)
-  console   the terminal surface (not available yet in this version)
+  console   the same conversation in the terminal, on a local repository:
+            tandem console [--repo <path> | owner/repo]
   doctor    check every dependency (not available yet in this version)
   help      this text`;
 
@@ -68,6 +75,55 @@ async function runRoles(roles: { gateway: boolean; worker: boolean }): Promise<n
   return 0;
 }
 
+/** Exit codes an operator (and a script) can tell apart; README's troubleshooting lists them. */
+export const exitCodes: Readonly<Record<string, number>> = {
+  config_invalid: 2,
+  redis_not_installed: 3,
+  redis_start_failed: 3,
+  ollama_unreachable: 4,
+  model_missing: 5,
+  console_no_repo: 6,
+  console_no_token: 6,
+};
+
+function exitCodeFor(error: unknown): number {
+  return (isTandemError(error) && exitCodes[error.code]) || 1;
+}
+
+async function runConsoleCommand(args: string[]): Promise<number> {
+  const environment = readEnvironment();
+  const config = loadConfig(environment);
+  const logFile = join(config.paths.home, 'console', 'console.log');
+  mkdirSync(dirname(logFile), { recursive: true });
+  // The terminal is the conversation: logs go to a file.
+  const logger = createLogger({ level: config.logLevel, destination: pino.destination({ dest: logFile, sync: false }) });
+  const ask = process.stdin.isTTY
+    ? async (question: string) => {
+        const prompt = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await prompt.question(question);
+        prompt.close();
+        return !/^n/i.test(answer.trim());
+      }
+    : undefined;
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+  await runConsole({
+    signal: stop.signal,
+    args,
+    environment,
+    cwd: process.cwd(),
+    input: process.stdin,
+    output: process.stdout,
+    user: userInfo().username.replace(/[^A-Za-z0-9_.-]/g, '') || 'you',
+    logger,
+    ask,
+  });
+  // readline let go of stdin, but an open stdin would keep the process alive.
+  process.stdin.destroy();
+  logger.flush();
+  return 0;
+}
+
 /** tandem's command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command] = argv;
@@ -80,6 +136,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'all':
         return await runRoles({ gateway: true, worker: true });
       case 'console':
+        return await runConsoleCommand(argv.slice(1));
       case 'doctor':
         process.stderr.write(`tandem ${command} is not available yet in this version; gateway, worker and all are.\n`);
         return 2;
@@ -95,6 +152,6 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     process.stderr.write(`tandem ${command}: ${isTandemError(error) ? error.message : describeError(error)}\n`);
-    return 1;
+    return exitCodeFor(error);
   }
 }

@@ -28,12 +28,14 @@ export function parseCommand(rawText: string): TandemCommand {
   return { kind: 'task', repo: undefined, request: text, text };
 }
 
+/** What tandem understands; `command` is `/tandem` on Slack and empty in the console. */
 export function helpText(command = '/tandem'): string {
+  const prefix = command ? `${command} ` : '';
   return [
-    `*${command} [owner/repo] <task>* — ask the team for a change; the PR comes back in the thread with Approve / Reject.`,
-    `*${command} status* — the queue, running tasks, workers online and loaded models.`,
-    `*${command} cancel <task>* — stop a task (its requester or a human lead).`,
-    `*${command} help* — this message.`,
+    `*${prefix}[owner/repo] <task>* — ask the team for a change; the PR comes back in the thread with Approve / Reject.`,
+    `*${prefix}status* — the queue, running tasks, workers online and loaded models.`,
+    `*${prefix}cancel <task>* — stop a task (its requester or a human lead).`,
+    `*${prefix}help* — this message.`,
     'Reply in a task’s thread to give the team feedback: it becomes the next iteration on the same branch and PR.',
   ].join('\n');
 }

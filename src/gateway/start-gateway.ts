@@ -1,27 +1,17 @@
 import { hostname } from 'node:os';
 import type { App } from '@slack/bolt';
 import type { Config } from '../config.ts';
-import { Conversation } from '../conversation/conversation.ts';
-import { AccessPolicy } from '../conversation/access-policy.ts';
 import { TandemError } from '../errors.ts';
 import { createOctokit, OctokitPullRequests } from '../github/octokit-pull-requests.ts';
 import type { PullRequests } from '../github/pull-requests.ts';
 import type { Logger } from '../logger.ts';
 import type { ModelClient } from '../models/model-client.ts';
-import { OllamaModelClient } from '../models/ollama-model-client.ts';
-import { OllamaResidency } from '../models/ollama-residency.ts';
-import { publishCancel } from '../queue/cancel-channel.ts';
-import { createQueue, createRedisConnection, queueNames } from '../queue/queues.ts';
 import { BackgroundWork } from '../slack/background-work.ts';
 import { ChannelWriter } from '../slack/channel-writer.ts';
 import { createSlackApp } from '../slack/slack-app.ts';
 import { registerSlackListeners } from '../slack/slack-listeners.ts';
 import { SlackSurface } from '../slack/slack-surface.ts';
-import { TaskStore } from '../tasks/task-store.ts';
-import { createReportWriter, createScreener } from './gateway-personas.ts';
-import { forwardProgress } from './progress-forwarder.ts';
-import { consumeReports } from './report-consumer.ts';
-import { machineStatus } from './machine-status.ts';
+import { startGatewayRuntime } from './gateway-runtime.ts';
 
 export interface GatewayRoleOptions {
   config: Config;
@@ -56,52 +46,23 @@ function requireGatewaySettings(config: Config): void {
 export async function startGatewayRole(options: GatewayRoleOptions): Promise<GatewayRole> {
   const { config, logger } = options;
   requireGatewaySettings(config);
-  const prefix = config.redis.prefix;
-  const now = options.now ?? Date.now;
-  const commands = createRedisConnection(options.redisUrl);
-  const eventsConnection = createRedisConnection(options.redisUrl);
-  const reportConnection = createRedisConnection(options.redisUrl);
-  const workQueue = createQueue(queueNames.work, commands, prefix);
-  const tasks = new TaskStore({ redis: commands, prefix, now });
-  const models = options.models ?? new OllamaModelClient({ host: config.ollama.routerUrl });
-  const residency = new OllamaResidency({ host: config.ollama.routerUrl });
-
   const app = createSlackApp({ slack: config.slack, logger, clientOptions: options.slackClientOptions });
   const surface = new SlackSurface({ client: app.client, writer: new ChannelWriter({ minIntervalMs: config.slack.writeIntervalMs }), logger });
   const pullRequests =
     options.pullRequests ??
     new OctokitPullRequests({ octokit: createOctokit({ token: config.github.token!, baseUrl: config.github.apiUrl, logger }), logger });
-  const conversation = new Conversation({
-    surface,
-    tasks,
-    access: new AccessPolicy(config.access),
-    workQueue,
-    screener: createScreener({ client: models, config, logger }),
-    reportWriter: createReportWriter({ client: models, config, logger }),
-    pullRequests,
-    canceller: { cancel: async (taskId) => void (await publishCancel(commands, prefix, taskId)) },
-    status: machineStatus({ workQueue, config }),
-    mergeMethod: config.github.mergeMethod,
-    logger,
-    now,
-  });
+  const runtime = await startGatewayRuntime({ config, redisUrl: options.redisUrl, surface, pullRequests, logger, models: options.models, now: options.now });
   const background = new BackgroundWork(logger);
-  registerSlackListeners(app, { conversation, tasks, background, logger });
+  registerSlackListeners(app, { conversation: runtime.conversation, tasks: runtime.tasks, background, logger });
   app.error(async (error) => {
     logger.error({ err: error, code: error.code }, 'slack app error');
   });
-
-  const progress = await forwardProgress({ connection: eventsConnection, prefix, logger, deliver: (taskId, event) => conversation.progress(taskId, event) });
-  const reports = consumeReports({
-    connection: reportConnection,
-    prefix,
-    logger,
-    deliver: (report) => conversation.report(report),
-    undeliverable: (report, problem) => conversation.reportUndeliverable(report, problem),
-  });
-  // The gateway's model stays resident (DESIGN §4); a missing model is a warning, not a stop.
-  void residency.load(config.models.router, -1).catch((error: unknown) => logger.warn({ err: error }, 'could not warm the router model'));
-  await app.start();
+  try {
+    await app.start();
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
   logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port: config.slack.appToken ? undefined : config.slack.port, host: hostname() }, 'gateway started');
 
   let closing: Promise<void> | undefined;
@@ -110,12 +71,9 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
     close() {
       closing ??= (async () => {
         await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping the Slack app'));
-        await reports.close();
-        await progress.close();
         await background.drain();
+        await runtime.close();
         await surface.idle();
-        await workQueue.close();
-        await Promise.allSettled([commands.quit(), eventsConnection.quit(), reportConnection.quit()]);
       })();
       return closing;
     },

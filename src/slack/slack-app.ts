@@ -21,7 +21,10 @@ export function createSlackApp(options: SlackAppOptions): App {
   const logger = boltLogger(options.logger);
   const level = options.logger.isLevelEnabled('debug') ? LogLevel.DEBUG : LogLevel.INFO;
   if (slack.appToken) {
-    return new App({ token: slack.botToken, appToken: slack.appToken, socketMode: true, clientOptions, logger, logLevel: level });
+    // Its own copy for the Socket Mode client, which writes its retry policy into the object
+    // it is given; shared, that policy would reach every listener's client.
+    const installerOptions = { clientOptions: { ...clientOptions } };
+    return new App({ token: slack.botToken, appToken: slack.appToken, socketMode: true, clientOptions, installerOptions, logger, logLevel: level });
   }
   return new App({
     token: slack.botToken,

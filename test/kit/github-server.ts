@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 /**
- * A loopback GitHub REST API (the pull request, issue comment and git ref endpoints tandem
- * uses, plus GraphQL's two draft mutations) with in-memory repositories, so the real Octokit, plugins included, runs against it.
+ * A loopback GitHub REST API (the repository, pull request, issue comment and git ref endpoints
+ * tandem uses, plus GraphQL's two draft mutations) with in-memory repositories, so the real Octokit, plugins included, runs against it.
  * Bodies, statuses and headers follow api.github.com; see the notes on each route.
  * No git repository is involved: `onMerge` is the hook for a test that wants a real merge.
  */
@@ -81,7 +81,24 @@ export interface GitHubServerOptions {
    * throwing refuses the merge with 405 and the error's message.
    */
   onMerge?: (pull: StoredPull, merge: { method: string; commitTitle?: string }) => string | void | Promise<string | void>;
+  /**
+   * The token's permissions on each repository (`owner/name`), answered as `permissions` by
+   * `GET /repos/{owner}/{repo}`; a repository not listed gets `defaultPermissions` (push allowed).
+   */
+  permissions?: Record<string, Partial<RepoPermissions>>;
 }
+
+/** What `GET /repos/{owner}/{repo}` says the authenticated token may do on the repository. */
+export interface RepoPermissions {
+  admin: boolean;
+  maintain: boolean;
+  push: boolean;
+  triage: boolean;
+  pull: boolean;
+}
+
+/** A collaborator with write access: may push, may not administer. */
+export const defaultPermissions: Readonly<RepoPermissions> = { admin: false, maintain: false, push: true, triage: true, pull: true };
 
 export interface LoopbackGitHub {
   /** The API base URL, to pass as Octokit's `baseUrl` (`GITHUB_API_URL`). */
@@ -94,6 +111,8 @@ export interface LoopbackGitHub {
   /** The next matching request(s) get this answer instead (5xx, rate limits, …). */
   failNext(matcher: RequestMatcher, failure: InjectedFailure): void;
   setMergeable(repo: RepoName, number: number, mergeable: boolean): void;
+  /** Changes what `GET /repos/{owner}/{repo}` reports the token may do on `repo`. */
+  setPermissions(repo: RepoName, permissions: Partial<RepoPermissions>): void;
   /** Adds a branch (the head of a PR is added when the PR is opened). */
   addBranch(repo: RepoName, branch: string): void;
   branches(repo: RepoName): string[];
@@ -151,6 +170,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const failures: { matcher: RequestMatcher; failure: InjectedFailure; left: number }[] = [];
   let nextCommentId = 1;
   let rateRemaining = 5000;
+  const permissions = new Map(Object.entries(options.permissions ?? {}));
 
   const repoExists = (repo: string) => !options.repos || options.repos.includes(repo);
   const branchesOf = (repo: string) => branches.get(repo) ?? branches.set(repo, new Set()).get(repo)!;
@@ -170,6 +190,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       if (!pull) throw new Error(`no pull request ${nameOf(repo)}#${number}`);
       pull.mergeable = mergeable;
     },
+    setPermissions: (repo, granted) => void permissions.set(nameOf(repo), granted),
     addBranch: (repo, branch) => void branchesOf(nameOf(repo)).add(branch),
     branches: (repo) => [...branchesOf(nameOf(repo))],
     pulls: (repo) => pulls.filter((pull) => repo === undefined || pull.repo === nameOf(repo)).map((pull) => ({ ...pull })),
@@ -190,6 +211,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       owner: { ...user, login: owner },
       html_url: `https://github.com/${repo}`,
       url: `${loopback.url}/repos/${repo}`,
+      default_branch: 'main',
+      visibility: 'public',
     };
   }
 
@@ -343,11 +366,16 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   async function route(method: string, path: string, query: Record<string, string>, body: unknown): Promise<Answer> {
     const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     if (path === '/graphql' && method === 'POST') return graphql(fields);
-    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)(\/.*)$/.exec(path);
+    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
     if (!repoMatch) return notFound();
     const repo = `${decodeURIComponent(repoMatch[1]!)}/${decodeURIComponent(repoMatch[2]!)}`;
-    const rest = repoMatch[3]!;
+    const rest = repoMatch[3] ?? '';
     if (!repoExists(repo)) return notFound();
+
+    // GitHub answers a repository with the authenticated token's `permissions` on it.
+    if (rest === '' && method === 'GET') {
+      return { status: 200, body: { ...repoJson(repo), permissions: { ...defaultPermissions, ...permissions.get(repo) } } };
+    }
 
     if (rest === '/pulls' && method === 'POST') return createPull(repo, fields);
     if (rest === '/pulls' && method === 'GET') return listPulls(repo, query);

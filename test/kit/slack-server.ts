@@ -10,7 +10,17 @@ import {
   type StoredFile,
   type StoredMessage,
 } from './slack-store.ts';
-import { acceptUpload, callMethod, tokenError, type LoopbackUser, type MethodAnswer, type Params, type TokenRules } from './slack-web-api.ts';
+import {
+  acceptUpload,
+  callMethod,
+  defaultBotScopes,
+  scopesHeader,
+  tokenError,
+  type LoopbackUser,
+  type MethodAnswer,
+  type Params,
+  type TokenRules,
+} from './slack-web-api.ts';
 
 /**
  * A loopback Slack on 127.0.0.1: the Web API at `url` (`http://127.0.0.1:PORT/api/`), the
@@ -61,6 +71,8 @@ export interface RecordedResponse {
 export interface SlackServerOptions extends TokenRules {
   identity?: Partial<SlackIdentity>;
   users?: Record<string, LoopbackUser>;
+  /** The scopes granted to the bot token, sent as `x-oauth-scopes`; default: manifest.yml's bot scopes. */
+  scopes?: readonly string[];
   /** How long `socket.send` waits for an ack (default 3000 ms). */
   ackTimeoutMs?: number;
   /** How often the Socket Mode server pings its clients (default 10 s). */
@@ -73,6 +85,8 @@ export interface LoopbackSlack {
   /** `http://127.0.0.1:PORT`. */
   origin: string;
   identity: SlackIdentity;
+  /** The bot token's granted scopes, answered in `x-oauth-scopes` on every accepted call; tests may change it. */
+  scopes: string[];
   socket: LoopbackSocketMode;
   /** The next `times` calls to `method` answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
   rateLimit(method: string, options?: { times?: number; retryAfterSeconds?: number }): void;
@@ -148,6 +162,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   const responses: RecordedResponse[] = [];
   const rateLimits = new Map<string, { times: number; retryAfterSeconds: number }>();
   const failures = new Map<string, { error: string; times: number }>();
+  let scopes = [...(options.scopes ?? defaultBotScopes)];
   let origin = '';
   const socket = createSocketModeServer({
     origin: () => origin,
@@ -173,16 +188,19 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     }
     const failure = failures.get(method);
     let result: MethodAnswer;
+    let headers: Record<string, string> = {};
     if (failure && failure.times > 0) {
       failure.times -= 1;
       result = { ok: false, error: failure.error };
     } else {
       const rejected = tokenError(method, token, options);
       result = rejected ? { ok: false, error: rejected } : callMethod(method, params, context);
+      // Slack names the token's granted scopes on every call it accepted the token for.
+      if (!rejected) headers = scopesHeader(token, scopes);
     }
     call.ok = result.ok;
     if (!result.ok) call.error = String(result.error);
-    answer(response, 200, result);
+    answer(response, 200, result, headers);
   }
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -238,6 +256,12 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     url: `${origin}/api/`,
     origin,
     identity,
+    get scopes() {
+      return scopes;
+    },
+    set scopes(granted: string[]) {
+      scopes = [...granted];
+    },
     socket,
     rateLimit(method, { times = 1, retryAfterSeconds = 1 } = {}) {
       rateLimits.set(method, { times, retryAfterSeconds });

@@ -46,6 +46,25 @@ export function tokenError(method: string, token: string | undefined, rules: Tok
   return token.startsWith('xoxb-') ? undefined : 'invalid_auth';
 }
 
+/** The bot scopes tandem's manifest.yml asks for: what the loopback grants a bot token by default. */
+export const defaultBotScopes: readonly string[] = [
+  'app_mentions:read',
+  'channels:history',
+  'groups:history',
+  'chat:write',
+  'commands',
+  'files:write',
+];
+
+/**
+ * The `x-oauth-scopes` header Slack sends with an accepted call: the scopes granted to the
+ * token that made it (`botScopes` for a bot token, `connections:write` for an app-level token).
+ */
+export function scopesHeader(token: string | undefined, botScopes: readonly string[]): Record<string, string> {
+  if (!token) return {};
+  return { 'x-oauth-scopes': token.startsWith('xapp-') ? 'connections:write' : botScopes.join(',') };
+}
+
 const fail = (error: string, extra: Record<string, unknown> = {}): MethodAnswer => ({ ok: false, error, ...extra });
 
 function stringParam(params: Params, name: string): string | undefined {

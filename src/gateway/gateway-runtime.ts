@@ -1,0 +1,97 @@
+import type { Config } from '../config.ts';
+import { AccessPolicy } from '../conversation/access-policy.ts';
+import { Conversation } from '../conversation/conversation.ts';
+import type { Surface } from '../conversation/surface.ts';
+import type { PullRequests } from '../github/pull-requests.ts';
+import type { Logger } from '../logger.ts';
+import type { ModelClient } from '../models/model-client.ts';
+import { OllamaModelClient } from '../models/ollama-model-client.ts';
+import { OllamaResidency } from '../models/ollama-residency.ts';
+import { publishCancel } from '../queue/cancel-channel.ts';
+import { createQueue, createRedisConnection, queueNames } from '../queue/queues.ts';
+import { TaskStore } from '../tasks/task-store.ts';
+import { createReportWriter, createScreener } from './gateway-personas.ts';
+import { machineStatus } from './machine-status.ts';
+import { forwardProgress } from './progress-forwarder.ts';
+import { consumeReports } from './report-consumer.ts';
+
+export interface GatewayRuntimeOptions {
+  config: Config;
+  redisUrl: string;
+  surface: Surface;
+  pullRequests: PullRequests;
+  logger: Logger;
+  /** Overrides the access settings (the console's one user is its lead). */
+  access?: Config['access'];
+  models?: ModelClient;
+  now?: () => number;
+}
+
+export interface GatewayRuntime {
+  conversation: Conversation;
+  tasks: TaskStore;
+  /** Stops relaying progress and delivering reports, then closes connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Everything of the gateway but its surface: the conversation over Redis, the progress
+ * relay from the workers, the report consumer. Slack and the console each put their
+ * surface in front of it.
+ */
+export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promise<GatewayRuntime> {
+  const { config, logger } = options;
+  const prefix = config.redis.prefix;
+  const commands = createRedisConnection(options.redisUrl);
+  const eventsConnection = createRedisConnection(options.redisUrl);
+  const reportConnection = createRedisConnection(options.redisUrl);
+  const workQueue = createQueue(queueNames.work, commands, prefix);
+  const tasks = new TaskStore({ redis: commands, prefix, now: options.now });
+  const models = options.models ?? new OllamaModelClient({ host: config.ollama.routerUrl });
+  const conversation = new Conversation({
+    surface: options.surface,
+    tasks,
+    access: new AccessPolicy(options.access ?? config.access),
+    workQueue,
+    screener: createScreener({ client: models, config, logger }),
+    reportWriter: createReportWriter({ client: models, config, logger }),
+    pullRequests: options.pullRequests,
+    canceller: { cancel: async (taskId) => void (await publishCancel(commands, prefix, taskId)) },
+    status: machineStatus({ workQueue, config }),
+    mergeMethod: config.github.mergeMethod,
+    logger,
+    now: options.now ?? Date.now,
+  });
+  const progress = await forwardProgress({
+    connection: eventsConnection,
+    prefix,
+    logger,
+    deliver: (taskId, event) => conversation.progress(taskId, event),
+  });
+  const reports = consumeReports({
+    connection: reportConnection,
+    prefix,
+    logger,
+    deliver: (report) => conversation.report(report),
+    undeliverable: (report, problem) => conversation.reportUndeliverable(report, problem),
+  });
+  // The gateway's model stays resident (DESIGN §4); a failure here is only a warning.
+  void new OllamaResidency({ host: config.ollama.routerUrl })
+    .load(config.models.router, -1)
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not warm the router model'));
+
+  let closing: Promise<void> | undefined;
+  return {
+    conversation,
+    tasks,
+    close() {
+      closing ??= (async () => {
+        await reports.close();
+        await progress.close();
+        await workQueue.close();
+        await Promise.allSettled([commands.quit(), eventsConnection.quit(), reportConnection.quit()]);
+      })();
+      return closing;
+    },
+  };
+}

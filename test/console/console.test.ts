@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Environment } from '../../src/config.ts';
+import { startConsoleProcess, type ConsoleProcess } from '../kit/console-process.ts';
+import { git } from '../kit/git-repos.ts';
+import { startOllamaServer, type LoopbackOllama } from '../kit/ollama-server.ts';
+import { calculatorRepo, fullTeam } from '../kit/scripted-team.ts';
+
+/** A person's working copy: a normal (non-bare) repository on `main`. */
+async function createWorkingCopy(root: string, name: string, files: Record<string, string>): Promise<string> {
+  const path = join(root, name);
+  await mkdir(path, { recursive: true });
+  await git(path, 'init', '--initial-branch=main');
+  for (const [file, content] of Object.entries(files)) {
+    await mkdir(dirname(join(path, file)), { recursive: true });
+    await writeFile(join(path, file), content);
+  }
+  await git(path, 'add', '--all');
+  await git(path, 'commit', '-m', 'initial commit');
+  return path;
+}
+
+let root: string;
+let ollama: LoopbackOllama;
+let environment: Environment;
+const consoles: ConsoleProcess[] = [];
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tandem-console-'));
+  ollama = await startOllamaServer();
+  ollama.setResponder(fullTeam());
+  environment = {
+    ROUTER_OLLAMA_URL: ollama.url,
+    WORKER_OLLAMA_URL: ollama.url,
+    TANDEM_HOME: join(root, 'home'),
+    QUEUE_PREFIX: 'console-test',
+    TEST_TIMEOUT_SECONDS: '120',
+    GIT_AUTHOR_NAME: 'tester',
+    GIT_AUTHOR_EMAIL: 'tester@example.invalid',
+    GIT_COMMITTER_NAME: 'tester',
+    GIT_COMMITTER_EMAIL: 'tester@example.invalid',
+  };
+});
+after(async () => {
+  for (const running of consoles) running.kill();
+  await ollama.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('tandem console on a local repository', () => {
+  let repository: string;
+  let session: ConsoleProcess;
+
+  before(async () => {
+    repository = await createWorkingCopy(root, 'calc', calculatorRepo);
+    session = startConsoleProcess(['--repo', repository], environment);
+    consoles.push(session);
+    await session.waitForOutput(/Type a task/, 60_000);
+  });
+  after(async () => {
+    session.type('quit');
+    assert.equal(await session.exited, 0, session.output());
+  });
+
+  test('a task streams the personas’ progress and ends, approved, as a merge into the local main', async () => {
+    const start = session.output().length;
+    session.type('fix add so that it adds');
+    await session.waitForOutput(/Planner — /, 60_000, start);
+    await session.waitForOutput(/type: approve \/ reject/, 90_000, start);
+    const shown = session.output().slice(start);
+    for (const persona of ['Coder', 'Reviewer', 'Tester', 'Report']) assert.match(shown, new RegExp(persona));
+    assert.match(shown, /PR #1 \(file:\/\//, 'the "PR" is the report file');
+    session.type('approve');
+    await session.waitForOutput(/Merged by @/, 30_000, start);
+    assert.match(await git(repository, 'show', 'main:src/add.js'), /return a \+ b;/);
+    assert.match(await git(repository, 'log', '-1', '--format=%s', 'main'), /add/i);
+    assert.equal(await git(repository, 'status', '--porcelain'), '', 'the working tree follows main and stays clean');
+  });
+
+  test('a rejected task leaves no branch behind', async () => {
+    const start = session.output().length;
+    session.type('make add handle strings of digits');
+    await session.waitForOutput(/type: approve \/ reject/, 90_000, start);
+    session.type('reject');
+    await session.waitForOutput(/Reject this PR\?.*\[y\/N\]/, 10_000, start);
+    session.type('y');
+    await session.waitForOutput(/Rejected by @/, 30_000, start);
+    const branches = await git(repository, 'branch', '--list', 'tandem/*');
+    assert.doesNotMatch(branches, /strings-of-digits/);
+  });
+});
+
+describe('tandem console says what is missing, with its exit code', () => {
+  test('no redis-server: how to install it, exit 3', async () => {
+    const repository = await createWorkingCopy(root, 'noredis', calculatorRepo);
+    const bin = join(root, 'bin-without-redis');
+    await mkdir(bin, { recursive: true });
+    for (const tool of ['git', 'node']) {
+      const found = (await import('node:child_process')).execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim();
+      await symlink(found, join(bin, tool)).catch(() => undefined);
+    }
+    const session = startConsoleProcess(['--repo', repository], { ...environment, PATH: bin });
+    consoles.push(session);
+    assert.equal(await session.exited, 3, session.output());
+    assert.match(session.output(), /redis-server was not found/);
+    assert.match(session.output(), /brew install redis/);
+    assert.match(session.output(), /apt-get install redis-server/);
+  });
+
+  test('Ollama unreachable: the URL and how to start it, exit 4', async () => {
+    const inRepo = startConsoleProcess(['--repo', join(root, 'calc')], { ...environment, ROUTER_OLLAMA_URL: 'http://127.0.0.1:9' });
+    consoles.push(inRepo);
+    assert.equal(await inRepo.exited, 4, inRepo.output());
+    assert.match(inRepo.output(), /cannot reach Ollama at http:\/\/127\.0\.0\.1:9 \(ROUTER_OLLAMA_URL\)/);
+    assert.match(inRepo.output(), /ollama serve/);
+  });
+
+  test('a model missing and nobody at a terminal to agree to pull it: the command, exit 5', async () => {
+    const session = startConsoleProcess(['--repo', join(root, 'calc')], { ...environment, ROUTER_MODEL: 'llama3.2:1b' });
+    consoles.push(session);
+    assert.equal(await session.exited, 5, session.output());
+    assert.match(session.output(), /llama3\.2:1b is not installed at .*: run `ollama pull llama3\.2:1b`/);
+  });
+
+  test('not a git repository: what to do instead, exit 6', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'tandem-not-a-repo-'));
+    const session = startConsoleProcess([], environment, empty);
+    consoles.push(session);
+    assert.equal(await session.exited, 6, session.output());
+    assert.match(session.output(), /is not a git repository/);
+  });
+});
