@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { runConsole } from './console/start-console.ts';
+import { formatDoctorReport, runDoctor } from './doctor/run-doctor.ts';
 import { loadConfig, readEnvironment } from './config.ts';
 import { describeError, isTandemError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -20,7 +21,7 @@ commands:
   all       gateway and worker in one process (one machine)
   console   the same conversation in the terminal, on a local repository:
             tandem console [--repo <path> | owner/repo]
-  doctor    check every dependency (not available yet in this version)
+  doctor    check every dependency and say what to fix (non-zero exit on any ✗)
   help      this text`;
 
 const projectRedisConf = fileURLToPath(new URL('../redis.conf', import.meta.url));
@@ -111,7 +112,8 @@ async function runConsoleCommand(args: string[]): Promise<number> {
     signal: stop.signal,
     args,
     environment,
-    cwd: process.cwd(),
+    // `npm start -- --repo ../x` resolves from where npm was run, not from tandem's folder.
+    cwd: process.env.INIT_CWD ?? process.cwd(),
     input: process.stdin,
     output: process.stdout,
     user: userInfo().username.replace(/[^A-Za-z0-9_.-]/g, '') || 'you',
@@ -122,6 +124,13 @@ async function runConsoleCommand(args: string[]): Promise<number> {
   process.stdin.destroy();
   logger.flush();
   return 0;
+}
+
+async function runDoctorCommand(): Promise<number> {
+  const environment = readEnvironment();
+  const report = await runDoctor({ config: loadConfig(environment), environment });
+  process.stdout.write(`${formatDoctorReport(report)}\n`);
+  return report.ok ? 0 : 1;
 }
 
 /** tandem's command line; returns the exit code. */
@@ -138,8 +147,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'console':
         return await runConsoleCommand(argv.slice(1));
       case 'doctor':
-        process.stderr.write(`tandem ${command} is not available yet in this version; gateway, worker and all are.\n`);
-        return 2;
+        return await runDoctorCommand();
       case undefined:
       case 'help':
       case '--help':

@@ -117,6 +117,9 @@ const environmentSchema = z.object({
 
 export type Environment = Record<string, string | undefined>;
 
+/** Every variable tandem reads (`.env.example` and the README list them all). */
+export const environmentVariables: readonly string[] = Object.keys(environmentSchema.shape);
+
 function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
 }

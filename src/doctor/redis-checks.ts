@@ -73,14 +73,18 @@ function settingCheck(
   name: string,
   setting: Setting,
   expected: string,
-  explain: { wrong: (value: string) => string; fix: string; unreadableFix: string },
+  explain: { wrong: (value: string) => string; fix: string; managedFix: string },
 ): DoctorCheck {
   if (setting.value === undefined) {
-    return failed(name, `could not be read (${setting.problem ?? 'no answer'})`, explain.unreadableFix);
+    return failed(
+      name,
+      `could not be read (${setting.problem ?? 'no answer'})`,
+      `${explain.managedFix}, and let tandem's user run CONFIG GET or INFO so doctor can verify it`,
+    );
   }
-  const note = setting.source === 'info' ? fromInfoNote : '';
-  if (setting.value === expected) return passed(name, `${setting.value}${note}`);
-  return failed(name, `${explain.wrong(setting.value)}${note}`, explain.fix);
+  const managed = setting.source === 'info';
+  if (setting.value === expected) return passed(name, `${setting.value}${managed ? fromInfoNote : ''}`);
+  return failed(name, `${explain.wrong(setting.value)}${managed ? fromInfoNote : ''}`, managed ? explain.managedFix : explain.fix);
 }
 
 async function checkRedisServer(url: URL, context: DoctorContext): Promise<DoctorCheck[]> {
@@ -120,7 +124,7 @@ async function checkRedisServer(url: URL, context: DoctorContext): Promise<Docto
     }
 
     const serverInfo = await client.info('server');
-    const version = /^redis_version:(.+)$/m.exec(serverInfo)?.[1]?.trim() ?? 'unknown';
+    const version = /^redis_version:(.+)$/m.exec(serverInfo)?.[1]?.trim() ?? 'unknown (INFO server has no redis_version)';
     const checks: DoctorCheck[] = [passed(name, 'reachable')];
     if (compareVersions(version, minimumRedisVersion) < 0) {
       checks.push(
@@ -140,7 +144,7 @@ async function checkRedisServer(url: URL, context: DoctorContext): Promise<Docto
       settingCheck('Redis appendonly', appendOnly, 'yes', {
         wrong: (value) => `${value}: a restart loses queued jobs and task records`,
         fix: 'set `appendonly yes` in its redis.conf and restart it (now, without a restart: `redis-cli -u "$REDIS_URL" CONFIG SET appendonly yes`)',
-        unreadableFix: 'make sure that Redis keeps an append-only file (appendonly yes, or your provider\'s persistence setting), and let tandem\'s user run CONFIG GET or INFO so doctor can verify it',
+        managedFix: 'turn on its append-only file (appendonly yes) in your Redis provider\'s persistence settings',
       }),
     );
     const eviction = await readSetting(client, 'maxmemory-policy', { section: 'memory', field: 'maxmemory_policy' });
@@ -148,7 +152,7 @@ async function checkRedisServer(url: URL, context: DoctorContext): Promise<Docto
       settingCheck('Redis maxmemory-policy', eviction, 'noeviction', {
         wrong: (value) => `${value}: Redis may evict BullMQ's keys and lose jobs; BullMQ needs noeviction`,
         fix: 'set `maxmemory-policy noeviction` in its redis.conf and restart it (now, without a restart: `redis-cli -u "$REDIS_URL" CONFIG SET maxmemory-policy noeviction`)',
-        unreadableFix: 'make sure that Redis uses maxmemory-policy noeviction (on managed Redis: its parameter group or settings), and let tandem\'s user run CONFIG GET or INFO so doctor can verify it',
+        managedFix: 'set maxmemory-policy to noeviction in your Redis provider\'s settings (its parameter group)',
       }),
     );
     checks.push(password);

@@ -1,6 +1,5 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { formatDoctorReport } from '../../src/doctor/format-doctor-report.ts';
 import { parseManifestBotScopes, readManifestBotScopes } from '../../src/doctor/manifest-scopes.ts';

@@ -174,7 +174,10 @@ describe('tandem doctor', () => {
     try {
       const report = await doctor({ ...goodEnvironment(), REDIS_URL: managed.url });
       assertPassed(report, 'Redis appendonly', /^yes \(read from INFO: CONFIG is disabled, as on managed Redis\)$/);
-      assertFailed(report, 'Redis maxmemory-policy', { detail: /^allkeys-lru: .*\(read from INFO: CONFIG is disabled/, fix: /noeviction/ });
+      assertFailed(report, 'Redis maxmemory-policy', {
+        detail: /^allkeys-lru: .*\(read from INFO: CONFIG is disabled/,
+        fix: /^set maxmemory-policy to noeviction in your Redis provider's settings/,
+      });
     } finally {
       await managed.close();
     }
@@ -256,6 +259,17 @@ describe('tandem doctor', () => {
     assertPassed(report, `Ollama at ${ollama.url}`);
     assertPassed(report, `Model ${workerModel} at ${ollama.url}`, /used by worker, planner, coder, reviewer, tester/);
     assert.ok(!report.checks.some((check) => check.name === `Model ${routerModel} at ${ollama.url}`), 'the router model belongs to the dead URL');
+  });
+
+  test('a model loaded for a while says when it unloads, by the injected clock', async () => {
+    const expiresAt = Date.now() + 10 * 60_000;
+    ollama.loaded.set(workerModel, { expiresAt });
+    try {
+      const report = await doctor(goodEnvironment(), { now: () => expiresAt - 4 * 60_000 });
+      assertPassed(report, `Model ${workerModel} at ${ollama.url}`, /, loaded, unloads in 4 min;/);
+    } finally {
+      ollama.loaded.delete(workerModel);
+    }
   });
 
   test('a model the configuration names but Ollama lacks is ✗ with `ollama pull`', async () => {
