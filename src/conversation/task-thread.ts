@@ -47,7 +47,14 @@ export async function queueIteration(
   const moved = await context.tasks.transition(record.taskId, {
     from: input.from,
     to: 'queued',
-    patch: { iteration: input.iteration, difficulty: input.difficulty, reflection: input.reflection, persona: undefined, reason: undefined },
+    patch: {
+      iteration: input.iteration,
+      difficulty: input.difficulty,
+      reflection: input.reflection,
+      persona: undefined,
+      reason: undefined,
+      decisionMessageTs: undefined,
+    },
   });
   if (!moved.ok) return undefined;
   const queued = moved.record;

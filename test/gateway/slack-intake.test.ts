@@ -39,7 +39,7 @@ describe('Slack intake over HTTP: signatures, retries, guardrail, routing, comma
       assert.equal(delivery.status, 200);
     }
     const task = await harness.waitForTask((record) => record.threadTs === message.ts, 'the mention’s task');
-    await harness.waitForTask((record) => record.taskId === task.taskId && record.status === 'awaiting_approval', 'the mention’s PR', 90_000);
+    await harness.waitForTask((record) => record.taskId === task.taskId && record.status === 'awaiting_approval' && record.decisionMessageTs !== undefined, 'the mention’s PR', 90_000);
     const tasks = await harness.tasks.listByStatus('screening', 'queued', 'running', 'awaiting_approval');
     assert.equal(tasks.filter((record) => record.threadTs === message.ts).length, 1);
     assert.equal(harness.github.pulls('acme/calc').length, 1);
@@ -110,7 +110,7 @@ describe('Slack intake over HTTP: signatures, retries, guardrail, routing, comma
       const job = await harness.workQueue.getJob(`${task.taskId}-1`);
       assert.equal(job?.data.difficulty, 'medium');
       await harness.slack.waitFor(() => harness.slack.messages(channel).find((message) => message.ts === question.ts && /set the difficulty to \*medium\*/.test(message.text)), 5000, 'the outcome');
-      await harness.waitForTask((record) => record.taskId === task.taskId && record.status === 'awaiting_approval', 'the routed task’s PR', 90_000);
+      await harness.waitForTask((record) => record.taskId === task.taskId && record.status === 'awaiting_approval' && record.decisionMessageTs !== undefined, 'the routed task’s PR', 90_000);
     } finally {
       harness.ollama.setResponder(fullTeam());
     }
@@ -174,7 +174,7 @@ describe('a stuck task', () => {
 
   test('gets a draft PR, what failed, the SOS prompt and the test output as a file', async () => {
     await harness.driver.slashCommand({ text: 'acme/calc fix add', userId: developer, channelId: channel });
-    const task = await harness.waitForTask((record) => record.status === 'stuck', 'the stuck task', 90_000);
+    const task = await harness.waitForTask((record) => record.status === 'stuck' && record.decisionMessageTs !== undefined, 'the stuck task', 90_000);
     const pull = harness.github.pulls('acme/calc')[0]!;
     assert.equal(pull.draft, true);
     const report = await waitFor(

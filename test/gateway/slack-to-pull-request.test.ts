@@ -29,7 +29,7 @@ for (const mode of ['http', 'socket'] as SlackMode[]) {
       assert.equal(delivery.status, 200);
       assert.ok(delivery.elapsedMs < 1000, `acked in ${delivery.elapsedMs} ms`);
 
-      const task = await harness.waitForTask((record) => record.status === 'awaiting_approval', 'the task to await approval', 90_000);
+      const task = await harness.waitForTask((record) => record.status === 'awaiting_approval' && record.decisionMessageTs !== undefined, 'the task to await approval', 90_000);
       taskId = task.taskId;
       threadTs = task.threadTs!;
       const thread = harness.slack.thread(channel, threadTs);
@@ -67,7 +67,7 @@ for (const mode of ['http', 'socket'] as SlackMode[]) {
       assert.equal(delivery.status, 200);
 
       const task = await harness.waitForTask(
-        (record) => record.taskId === taskId && record.iteration === 2 && record.status === 'awaiting_approval',
+        (record) => record.taskId === taskId && record.iteration === 2 && record.status === 'awaiting_approval' && record.decisionMessageTs !== undefined,
         'iteration 2 to await approval',
         90_000,
       );
@@ -111,7 +111,7 @@ for (const mode of ['http', 'socket'] as SlackMode[]) {
     test('Reject closes another task’s PR and deletes its branch', async () => {
       await harness.driver.slashCommand({ text: 'acme/calc make add handle strings of digits', userId: developer, channelId: channel });
       const task = await harness.waitForTask(
-        (record) => record.taskId !== taskId && record.status === 'awaiting_approval',
+        (record) => record.taskId !== taskId && record.status === 'awaiting_approval' && record.decisionMessageTs !== undefined,
         'the second task to await approval',
         90_000,
       );

@@ -37,7 +37,7 @@ test('`tandem all` runs gateway and worker in one process: /tandem → PR → me
   processes.push(running);
   await harness.slack.socket.connected(30_000);
   await harness.driver.slashCommand({ text: 'acme/calc fix add so that it adds', userId: developer, channelId: channel });
-  const task = await harness.waitForTask((record) => record.status === 'awaiting_approval', 'the PR', 120_000);
+  const task = await harness.waitForTask((record) => record.status === 'awaiting_approval' && record.decisionMessageTs !== undefined, 'the PR', 120_000);
   assert.equal(harness.github.pulls('acme/calc').length, 1);
   await harness.driver.blockAction({ actionId: 'tandem_approve', value: `${task.taskId}:1`, userId: lead, channelId: channel, messageTs: task.decisionMessageTs!, threadTs: task.threadTs });
   await harness.waitForTask((record) => record.taskId === task.taskId && record.status === 'merged', 'the merge', 30_000);
