@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Environment } from '../../src/config.ts';
 import { startConsoleProcess, type ConsoleProcess } from '../kit/console-process.ts';
-import { git } from '../kit/git-repos.ts';
+import { createWorkingCopy as createWorkingCopyAt, git } from '../kit/git-repos.ts';
 import { startOllamaServer, type LoopbackOllama } from '../kit/ollama-server.ts';
 import { calculatorRepo, fullTeam } from '../kit/scripted-team.ts';
 
 /** A person's working copy: a normal (non-bare) repository on `main`. */
-async function createWorkingCopy(root: string, name: string, files: Record<string, string>): Promise<string> {
-  const path = join(root, name);
-  await mkdir(path, { recursive: true });
-  await git(path, 'init', '--initial-branch=main');
-  for (const [file, content] of Object.entries(files)) {
-    await mkdir(dirname(join(path, file)), { recursive: true });
-    await writeFile(join(path, file), content);
-  }
-  await git(path, 'add', '--all');
-  await git(path, 'commit', '-m', 'initial commit');
-  return path;
-}
+const createWorkingCopy = (root: string, name: string, files: Record<string, string>) => createWorkingCopyAt(join(root, name), files);
 
 let root: string;
 let ollama: LoopbackOllama;

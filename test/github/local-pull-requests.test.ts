@@ -5,25 +5,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isTandemError, type TandemError } from '../../src/errors.ts';
+
 import { LocalPullRequests } from '../../src/github/local-pull-requests.ts';
 import type { OpenPullRequestInput } from '../../src/github/pull-requests.ts';
 import { git } from '../kit/git-repos.ts';
+import { rejectsWith } from '../kit/assertions.ts';
 
 const repo = { owner: 'local', name: 'console' };
 const head = 'tandem/abc-fix';
-
-/** Asserts `promise` rejects with a TandemError of `code` and returns it for further checks. */
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<TandemError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isTandemError(error), `expected a TandemError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}, but it succeeded`);
-}
 
 describe('LocalPullRequests on a real local repository', () => {
   let scratch: string;

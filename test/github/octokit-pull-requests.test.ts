@@ -1,11 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DestinationStream } from 'pino';
-import { isTandemError, type TandemError } from '../../src/errors.ts';
+import type { TandemError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createOctokit, OctokitPullRequests } from '../../src/github/octokit-pull-requests.ts';
 import type { OpenPullRequestInput } from '../../src/github/pull-requests.ts';
 import { startGitHubServer, type LoopbackGitHub } from '../kit/github-server.ts';
+import { rejectsWith } from '../kit/assertions.ts';
 
 const token = `ghp_${'T0kenForTandemTests'.padEnd(36, 'x')}`;
 const wrongToken = `ghp_${'WrongTokenForTandem'.padEnd(36, 'y')}`;
@@ -14,17 +15,6 @@ const secondaryLimitMessage =
   'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to ' +
   'GitHub Support for help, please include the request ID 1234:5678.';
 
-/** Asserts `promise` rejects with a TandemError of `code` and returns it for further checks. */
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<TandemError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isTandemError(error), `expected a TandemError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}, but it succeeded`);
-}
 
 describe('OctokitPullRequests through the real Octokit against a loopback GitHub', () => {
   let server: LoopbackGitHub;

@@ -1,10 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import type { Environment } from '../../src/config.ts';
 import { waitFor } from './wait-for.ts';
-
-const cli = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
+import { spawnTandem } from './worker-process.ts';
 
 export interface ConsoleProcess {
   child: ChildProcess;
@@ -20,25 +17,20 @@ export interface ConsoleProcess {
 
 /** `tandem console …` as its own process, driven through stdin and read from stdout and stderr. */
 export function startConsoleProcess(args: string[], environment: Environment, cwd?: string): ConsoleProcess {
-  const child = spawn(process.execPath, [cli, 'console', ...args], {
-    cwd,
-    env: { HOME: process.env.HOME, PATH: process.env.PATH, ...environment },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const { child, output, exited } = spawnTandem(['console', ...args], environment, { cwd, stdin: 'pipe' });
   return {
     child,
-    output: () => output,
+    output,
     type(line) {
       child.stdin!.write(`${line}\n`);
     },
     waitForOutput(pattern, timeoutMs = 60_000, from = 0) {
       return waitFor(
-        () => (child.exitCode !== null ? Promise.reject(new Error(`the console exited (${child.exitCode}):\n${output}`)) : output.slice(from).match(pattern) ?? undefined),
-        `${pattern} in the console's output:\n${output}`,
+        () =>
+          child.exitCode !== null
+            ? Promise.reject(new Error(`the console exited (${child.exitCode}):\n${output()}`))
+            : (output().slice(from).match(pattern) ?? undefined),
+        `${pattern} in the console's output:\n${output()}`,
         timeoutMs,
       );
     },

@@ -20,6 +20,19 @@ export async function git(cwd: string, ...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
+/** A normal (non-bare) repository at `path` on `main`, holding `files` in one commit. */
+export async function createWorkingCopy(path: string, files: Record<string, string>): Promise<string> {
+  await mkdir(path, { recursive: true });
+  await git(path, 'init', '--initial-branch=main');
+  for (const [file, content] of Object.entries(files)) {
+    await mkdir(dirname(join(path, file)), { recursive: true });
+    await writeFile(join(path, file), content);
+  }
+  await git(path, 'add', '--all');
+  await git(path, 'commit', '-m', 'initial commit');
+  return path;
+}
+
 export interface RemoteRoot {
   /** Directory holding `<owner>/<repo>.git` bare repositories. */
   root: string;
@@ -47,15 +60,8 @@ export async function createRemoteRoot(): Promise<RemoteRoot> {
       const bare = join(root, owner, `${name}.git`);
       await mkdir(bare, { recursive: true });
       await git(bare, 'init', '--bare', '--initial-branch=main');
-      const seed = await mkdtemp(join(tmpdir(), 'tandem-seed-'));
+      const seed = await createWorkingCopy(await mkdtemp(join(tmpdir(), 'tandem-seed-')), files);
       scratch.push(seed);
-      await git(seed, 'init', '--initial-branch=main');
-      for (const [path, content] of Object.entries(files)) {
-        await mkdir(dirname(join(seed, path)), { recursive: true });
-        await writeFile(join(seed, path), content);
-      }
-      await git(seed, 'add', '--all');
-      await git(seed, 'commit', '-m', 'initial commit');
       await git(seed, 'push', urlOf(owner, name), 'main');
       return urlOf(owner, name);
     },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closerOf, listenOnLoopback, readJsonBody } from './loopback-http.ts';
 
 /**
  * A loopback GitHub REST API (the repository, pull request, issue comment and git ref endpoints
@@ -139,17 +139,7 @@ const failure = (status: number, message: string, extra: Record<string, unknown>
 });
 const notFound = () => failure(404, 'Not Found');
 
-async function readBody(request: IncomingMessage): Promise<{ body: unknown; invalid: boolean }> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return { body: undefined, invalid: false };
-  try {
-    return { body: JSON.parse(text) as unknown, invalid: false };
-  } catch {
-    return { body: text, invalid: true };
-  }
-}
+const readBody = readJsonBody;
 
 function matches(matcher: RequestMatcher, request: { method: string; path: string }): boolean {
   if (typeof matcher === 'function') return matcher(request);
@@ -460,20 +450,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     });
   });
 
-  server.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  loopback.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  let closing: Promise<void> | undefined;
-  loopback.close = () => {
-    closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-    return closing;
-  };
+  loopback.url = await listenOnLoopback(server);
+  loopback.close = closerOf(server);
   return loopback;
 }

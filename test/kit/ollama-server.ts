@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { closerOf, listenOnLoopback, readJsonBody } from './loopback-http.ts';
 
 /**
  * A loopback Ollama speaking its REST wire protocol (`/api/chat`, `/api/generate`,
@@ -102,17 +102,7 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(JSON.stringify(body));
 }
 
-async function readBody(request: IncomingMessage): Promise<{ body: unknown; invalid: boolean }> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return { body: undefined, invalid: false };
-  try {
-    return { body: JSON.parse(text) as unknown, invalid: false };
-  } catch {
-    return { body: text, invalid: true };
-  }
-}
+const readBody = readJsonBody;
 
 /** Splits `text` into at most `count` pieces for streaming. */
 function pieces(text: string, count = 3): string[] {
@@ -352,20 +342,8 @@ export async function startOllamaServer(
       else response.destroy();
     });
   });
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolveListen());
-  });
-  loopback.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  let closing: Promise<void> | undefined;
-  loopback.close = () => {
-    // Destroying the sockets aborts every responder still waiting (see `converse`).
-    closing ??= new Promise<void>((resolveClose) => {
-      server.close(() => resolveClose());
-      server.closeAllConnections();
-    });
-    return closing;
-  };
+  loopback.url = await listenOnLoopback(server);
+  // Destroying the sockets aborts every responder still waiting (see `converse`).
+  loopback.close = closerOf(server);
   return loopback;
 }
