@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Environment } from '../../src/config.ts';
 import { startConsoleProcess, type ConsoleProcess } from '../kit/console-process.ts';
-import { createWorkingCopy as createWorkingCopyAt, git } from '../kit/git-repos.ts';
+import { createRemoteRoot, createWorkingCopy as createWorkingCopyAt, git } from '../kit/git-repos.ts';
+import { startGitHubServer } from '../kit/github-server.ts';
 import { startOllamaServer, type LoopbackOllama } from '../kit/ollama-server.ts';
 import { calculatorRepo, fullTeam } from '../kit/scripted-team.ts';
 
@@ -88,7 +90,7 @@ describe('tandem console says what is missing, with its exit code', () => {
     const bin = join(root, 'bin-without-redis');
     await mkdir(bin, { recursive: true });
     for (const tool of ['git', 'node']) {
-      const found = (await import('node:child_process')).execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim();
+      const found = execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim();
       await symlink(found, join(bin, tool)).catch(() => undefined);
     }
     const session = startConsoleProcess(['--repo', repository], { ...environment, PATH: bin });
@@ -120,5 +122,38 @@ describe('tandem console says what is missing, with its exit code', () => {
     consoles.push(session);
     assert.equal(await session.exited, 6, session.output());
     assert.match(session.output(), /is not a git repository/);
+  });
+});
+
+describe('tandem console with GITHUB_TOKEN and owner/repo', () => {
+  test('opens a real pull request as the gateway does, and Approve merges it on GitHub', async () => {
+    const remotes = await createRemoteRoot();
+    const github = await startGitHubServer({ token: 'ghp_consoleLoopbackToken0000000000000000000' });
+    try {
+      await remotes.createRepo('acme', 'calc', calculatorRepo);
+      const session = startConsoleProcess(['acme/calc'], {
+        ...environment,
+        TANDEM_HOME: join(root, 'github-home'),
+        GITHUB_TOKEN: 'ghp_consoleLoopbackToken0000000000000000000',
+        GITHUB_API_URL: github.url,
+        GIT_REMOTE_URL: remotes.urlTemplate,
+      });
+      consoles.push(session);
+      await session.waitForOutput(/Type a task/, 60_000);
+      session.type('fix add so that it adds');
+      await session.waitForOutput(/type: approve \/ reject/, 90_000);
+      const pull = github.pulls('acme/calc')[0]!;
+      assert.match(session.output(), new RegExp(`PR #${pull.number} \\(http`));
+      assert.ok(pull.head.startsWith('tandem/'));
+      assert.ok((await remotes.branches('acme', 'calc')).includes(pull.head), 'the branch was pushed to the remote');
+      session.type('approve');
+      await session.waitForOutput(/Merged by @/, 30_000);
+      assert.equal(github.merges.length, 1);
+      session.type('quit');
+      assert.equal(await session.exited, 0, session.output());
+    } finally {
+      await github.close();
+      await remotes.remove();
+    }
   });
 });
