@@ -42,6 +42,15 @@ const wholeNumber = (fallback: number, minimum = 1) =>
     .transform(Number)
     .pipe(z.number().int().min(minimum, `must be at least ${minimum}`));
 
+/** `true`, `1`, `yes` or `on` (any case) is true; empty or unset is `fallback`. */
+const flag = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? String(fallback) : value.trim().toLowerCase()))
+    .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'must be true or false' }))
+    .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+
 /** Ollama's keep_alive duration: "10m", "30s", "1h", or a number of seconds. */
 const duration = (fallback: string) =>
   z
@@ -94,6 +103,7 @@ const environmentSchema = z.object({
   HUMAN_LEADS: list,
   ALLOWED_USERS: list,
   ALLOWED_CHANNELS: list,
+  REQUIRE_SEPARATE_APPROVER: flag(false),
   TANDEM_HOME: optionalText,
   WORKSPACE_DIR: optionalText,
   FRONTIER_API_URL: optionalText.pipe(z.url({ message: 'must be a URL' }).optional()),
@@ -159,6 +169,7 @@ function build(environment: z.infer<typeof environmentSchema>) {
       humanLeads: environment.HUMAN_LEADS,
       allowedUsers: environment.ALLOWED_USERS,
       allowedChannels: environment.ALLOWED_CHANNELS,
+      requireSeparateApprover: environment.REQUIRE_SEPARATE_APPROVER,
     },
     paths: {
       home,

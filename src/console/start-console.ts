@@ -81,7 +81,14 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       surface,
       pullRequests,
       logger: logger.child({ role: 'gateway' }),
-      access: { allowedRepos: [name], defaultRepo: name, humanLeads: [options.user], allowedUsers: [], allowedChannels: [] },
+      access: {
+        allowedRepos: [name],
+        defaultRepo: name,
+        humanLeads: [options.user],
+        allowedUsers: [],
+        allowedChannels: [],
+        requireSeparateApprover: false,
+      },
     });
     closers.push(() => runtime.close());
 

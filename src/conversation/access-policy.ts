@@ -27,6 +27,12 @@ export class AccessPolicy {
     return this.#settings.humanLeads.includes(user);
   }
 
+  /** A lead may approve; with `REQUIRE_SEPARATE_APPROVER`, not a task they asked for themselves. */
+  mayApprove(input: { user: string; requester: string }): boolean {
+    if (!this.isLead(input.user)) return false;
+    return !(this.#settings.requireSeparateApprover && input.user === input.requester);
+  }
+
   /** `ALLOWED_REPOS` plus `DEFAULT_REPO`; nothing else, compared without regard to case. */
   isRepoAllowed(repo: Repo): boolean {
     const wanted = `${repo.owner}/${repo.name}`.toLowerCase();

@@ -59,6 +59,10 @@ export async function decide(context: ConversationContext, click: DecisionClick)
     await click.replyPrivately('This task no longer exists.');
     return;
   }
+  if (click.decision === 'approve' && !access.mayApprove({ user: click.user, requester: record.requester })) {
+    await click.replyPrivately('You asked for this task, so another human lead must approve it (REQUIRE_SEPARATE_APPROVER).');
+    return;
+  }
   if (record.iteration !== target.iteration) {
     await click.replyPrivately(`These buttons belong to iteration ${target.iteration}; the task is on iteration ${record.iteration}.`);
     return;

@@ -155,9 +155,28 @@ async function checkRedisServer(url: URL, context: DoctorContext): Promise<Docto
         managedFix: 'set maxmemory-policy to noeviction in your Redis provider\'s settings (its parameter group)',
       }),
     );
-    checks.push(password);
+    checks.push(password, await dangerousCommandsCheck(client));
     return checks;
   } finally {
     client.disconnect();
+  }
+}
+
+/** Commands that wipe every queue and task at once; tandem's redis.conf renames them away. */
+export const dangerousCommands = ['flushall', 'flushdb'] as const;
+
+async function dangerousCommandsCheck(client: Redis): Promise<DoctorCheck> {
+  const name = 'Redis dangerous commands';
+  try {
+    const info = (await client.call('COMMAND', 'INFO', ...dangerousCommands)) as unknown[];
+    const available = dangerousCommands.filter((_, index) => info[index] !== null && info[index] !== undefined);
+    if (available.length === 0) return passed(name, `${dangerousCommands.join(', ')} disabled`);
+    return failed(
+      name,
+      `${available.join(', ').toUpperCase()} still available: one stray command wipes every queued task`,
+      'add the `rename-command` lines of tandem\'s redis.conf to that Redis\'s config (or deny them with an ACL) and restart it',
+    );
+  } catch (error) {
+    return failed(name, `could not be read (${(error as Error).message})`, 'allow COMMAND INFO for tandem\'s Redis user');
   }
 }

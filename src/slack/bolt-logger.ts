@@ -1,4 +1,5 @@
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { redactSecrets } from '../guardrail/redact-secrets.ts';
 import type { Logger } from '../logger.ts';
 
 const boltToPino: Record<LogLevel, string> = {
@@ -13,7 +14,8 @@ export function boltLogger(logger: Logger): BoltLogger {
   let level = LogLevel.INFO;
   let child = logger.child({ component: 'slack' });
   const write = (method: 'debug' | 'info' | 'warn' | 'error') => (...parts: unknown[]) =>
-    child[method](parts.map((part) => (part instanceof Error ? part.message : String(part))).join(' '));
+    // Bolt's debug lines can quote payloads: secrets are redacted like everywhere else.
+    child[method](redactSecrets(parts.map((part) => (part instanceof Error ? part.message : String(part))).join(' ')).text);
   return {
     debug: write('debug'),
     info: write('info'),

@@ -8,6 +8,7 @@ const policy = new AccessPolicy({
   humanLeads: ['ULEAD'],
   allowedUsers: ['UDEV'],
   allowedChannels: ['CDEV'],
+  requireSeparateApprover: true,
 });
 
 test('users, leads and channels', () => {
@@ -20,7 +21,7 @@ test('users, leads and channels', () => {
 });
 
 test('empty lists allow any user and channel, but no lead', () => {
-  const open = new AccessPolicy({ allowedRepos: [], defaultRepo: undefined, humanLeads: [], allowedUsers: [], allowedChannels: [] });
+  const open = new AccessPolicy({ allowedRepos: [], defaultRepo: undefined, humanLeads: [], allowedUsers: [], allowedChannels: [], requireSeparateApprover: false });
   assert.equal(open.isUserAllowed('ANYONE'), true);
   assert.equal(open.isChannelAllowed('ANYWHERE'), true);
   assert.equal(open.isLead('ANYONE'), false);
@@ -37,4 +38,12 @@ test('a file path is not taken for a repository, an unknown repo of a known owne
   assert.equal(policy.namesRepo({ owner: 'src', name: 'app.ts' }), false);
   assert.equal(policy.namesRepo({ owner: 'acme', name: 'secret' }), true, 'refused later, never run on the default repo');
   assert.equal(policy.namesRepo({ owner: 'acme', name: 'api' }), true);
+});
+
+test('with REQUIRE_SEPARATE_APPROVER a lead cannot approve their own task', () => {
+  assert.equal(policy.mayApprove({ user: 'ULEAD', requester: 'ULEAD' }), false);
+  assert.equal(policy.mayApprove({ user: 'ULEAD', requester: 'UDEV' }), true);
+  assert.equal(policy.mayApprove({ user: 'UDEV', requester: 'ULEAD' }), false, 'only leads approve');
+  const relaxed = new AccessPolicy({ allowedRepos: [], defaultRepo: undefined, humanLeads: ['ULEAD'], allowedUsers: [], allowedChannels: [], requireSeparateApprover: false });
+  assert.equal(relaxed.mayApprove({ user: 'ULEAD', requester: 'ULEAD' }), true);
 });

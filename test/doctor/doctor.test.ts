@@ -183,6 +183,20 @@ describe('tandem doctor', () => {
     }
   });
 
+  test('a Redis that still offers FLUSHALL and FLUSHDB is ✗ with the redis.conf lines to copy', async () => {
+    const configPath = join(scratch, 'plain.conf');
+    await writeFile(configPath, 'bind 127.0.0.1\nappendonly yes\nmaxmemory-policy noeviction\nsave ""\n');
+    const plain = await startLocalRedis({ configPath, dataDir: join(scratch, 'plain'), port: 0 });
+    try {
+      const report = await doctor({ ...goodEnvironment(), REDIS_URL: plain.url });
+      assertFailed(report, 'Redis dangerous commands', { detail: /^FLUSHALL, FLUSHDB still available/, fix: /rename-command/ });
+      const good = await doctor(goodEnvironment());
+      assertPassed(good, 'Redis dangerous commands', /^flushall, flushdb disabled$/);
+    } finally {
+      await plain.close();
+    }
+  });
+
   test('a Redis with requirepass passes with its password, which is never printed, and is ✗ without or with a wrong one', async () => {
     const password = 'doctor-redis-secret-password';
     const configPath = join(scratch, 'password.conf');

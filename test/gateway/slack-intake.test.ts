@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { channel, createGatewayHarness, developer, lead, signingSecret, type GatewayHarness, type SlackMode } from '../kit/gateway-harness.ts';
+import { channel, createGatewayHarness, developer, lead, secondLead, signingSecret, type GatewayHarness, type SlackMode } from '../kit/gateway-harness.ts';
 import { personaOf } from '../kit/ollama-server.ts';
 import { calculatorRepo, fullTeam, json } from '../kit/scripted-team.ts';
 import { waitFor } from '../kit/wait-for.ts';
@@ -158,6 +158,31 @@ describe('Slack intake over HTTP: signatures, retries, guardrail, routing, comma
     } finally {
       harness.ollama.setResponder(fullTeam());
     }
+  });
+});
+
+describe('REQUIRE_SEPARATE_APPROVER', () => {
+  let harness: GatewayHarness;
+  before(async () => {
+    harness = await createGatewayHarness('separate-approver', 'http', { REQUIRE_SEPARATE_APPROVER: 'true' });
+    await harness.remotes.createRepo('acme', 'calc', calculatorRepo);
+    harness.ollama.setResponder(fullTeam());
+    await harness.startWorker();
+    await harness.startGateway();
+  });
+  after(() => harness.close());
+
+  test('the lead who asked cannot approve; another lead can', async () => {
+    await harness.driver.slashCommand({ text: 'acme/calc fix add', userId: lead, channelId: channel });
+    const task = await harness.waitForTask((record) => record.status === 'awaiting_approval' && record.decisionMessageTs !== undefined, 'the PR', 90_000);
+    const click = (userId: string) =>
+      harness.driver.blockAction({ actionId: 'tandem_approve', value: `${task.taskId}:1`, userId, channelId: channel, messageTs: task.decisionMessageTs!, threadTs: task.threadTs });
+    await click(lead);
+    await harness.slack.waitFor(() => harness.slack.responses().some((response) => /another human lead must approve/.test(JSON.stringify(response.body))), 5000, 'the refusal');
+    assert.equal((await harness.tasks.get(task.taskId))!.status, 'awaiting_approval');
+    assert.equal(harness.github.merges.length, 0);
+    await click(secondLead);
+    await harness.waitForTask((record) => record.taskId === task.taskId && record.status === 'merged', 'the merge', 20_000);
   });
 });
 

@@ -2,7 +2,7 @@ import type { Environment } from '../../src/config.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startGatewayRole, type GatewayRole } from '../../src/gateway/start-gateway.ts';
 import { createOctokit, OctokitPullRequests } from '../../src/github/octokit-pull-requests.ts';
-import { silentLogger } from '../../src/logger.ts';
+import { silentLogger, type Logger } from '../../src/logger.ts';
 import { findFreePort } from '../../src/queue/local-redis.ts';
 import { TaskStore } from '../../src/tasks/task-store.ts';
 import { taskStatusSchema, type TaskRecord } from '../../src/tasks/task-record.ts';
@@ -36,7 +36,7 @@ export interface GatewayHarness extends WorkerHarness {
   tasks: TaskStore;
   /** Bolt's `/slack/events` in HTTP mode. */
   appUrl: string | undefined;
-  startGateway(): Promise<GatewayRole>;
+  startGateway(logger?: Logger): Promise<GatewayRole>;
   /** The task whose thread holds `text` in its header, once it exists. */
   waitForTask(predicate: (record: TaskRecord) => boolean, what: string, timeoutMs?: number): Promise<TaskRecord>;
 }
@@ -70,12 +70,12 @@ export async function createGatewayHarness(label: string, mode: SlackMode, overr
     driver,
     tasks,
     appUrl,
-    async startGateway() {
+    async startGateway(logger = silentLogger) {
       const config = loadConfig(worker.environment);
       const gateway = await startGatewayRole({
         config,
         redisUrl: worker.redis.url,
-        logger: silentLogger,
+        logger,
         // The production Octokit with its plugins; only GitHub's write spacing is off to keep tests quick.
         pullRequests: new OctokitPullRequests({
           octokit: createOctokit({ token: githubToken, baseUrl: github.url, spaceWrites: false, retryUnitMs: 5 }),

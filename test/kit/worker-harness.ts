@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { QueueEvents, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config, type Environment } from '../../src/config.ts';
-import { silentLogger } from '../../src/logger.ts';
+import { silentLogger, type Logger } from '../../src/logger.ts';
 import { createQueue, createRedisConnection, queueNames } from '../../src/queue/queues.ts';
 import type { ProgressEvent } from '../../src/queue/progress-event.ts';
 import { parseReportJob } from '../../src/queue/queues.ts';
@@ -30,7 +30,7 @@ export interface WorkerHarness {
   reportQueue: Queue;
   progress: { jobId: string; event: ProgressEvent }[];
   /** Starts an in-process worker role (closed by `close`). */
-  startWorker(overrides?: Environment): Promise<WorkerRole>;
+  startWorker(overrides?: Environment, logger?: Logger): Promise<WorkerRole>;
   /** Closes every worker started so far. */
   closeWorkers(): Promise<void>;
   waitForReport(taskId: string, iteration?: number, timeoutMs?: number): Promise<ReportJob>;
@@ -77,11 +77,11 @@ export async function createWorkerHarness(label: string, overrides: Environment 
     workQueue,
     reportQueue,
     progress,
-    async startWorker(extra = {}) {
+    async startWorker(extra = {}, logger = silentLogger) {
       const worker = await startWorkerRole({
         config: loadConfig({ ...environment, ...extra }),
         redisUrl: redis.url,
-        logger: silentLogger,
+        logger,
       });
       workers.push(worker);
       return worker;
