@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { TandemError } from './errors.ts';
+import { sandboxChoices } from './worker/test-runner/sandbox.ts';
 
 const repoName = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
@@ -118,6 +119,7 @@ const environmentSchema = z.object({
   WORKER_MAX_CONTEXT: wholeNumber(32_768, 2048),
   CODER_MAX_ATTEMPTS: wholeNumber(3),
   TEST_TIMEOUT_SECONDS: wholeNumber(600),
+  TEST_SANDBOX: optionalText.transform((value) => value ?? 'auto').pipe(z.enum(sandboxChoices)),
   TEST_COMMANDS: commandsByRepo,
   SETUP_COMMANDS: commandsByRepo,
   MERGE_METHOD: optionalText.transform((value) => value ?? 'squash').pipe(z.enum(['squash', 'merge', 'rebase'])),
@@ -188,6 +190,7 @@ function build(environment: z.infer<typeof environmentSchema>) {
       maxContext: environment.WORKER_MAX_CONTEXT,
       coderMaxAttempts: environment.CODER_MAX_ATTEMPTS,
       testTimeoutMs: environment.TEST_TIMEOUT_SECONDS * 1000,
+      sandbox: environment.TEST_SANDBOX,
       testCommands: environment.TEST_COMMANDS,
       setupCommands: environment.SETUP_COMMANDS,
     },

@@ -52,6 +52,23 @@ export function looksLikeSecretValue(raw: string, tight: boolean): boolean {
   return digitOrSymbol && value.length >= 6;
 }
 
+/** One character of a password stated in prose: printable ASCII except quotes, `,` and `;`. */
+const statedValue = String.raw`[\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x5f\x61-\x7e]`;
+const algorithmOrUnit =
+  /^(?:sha-?\d*|md5|argon2\w*|bcrypt|scrypt|pbkdf2\w*|hmac\w*|aes-?\d*\w*|rsa-?\d*|utf-?8|base64\w*|hex|v\d[\w.]*|\d+(?:chars?|characters?|digits?|bytes?|bits?)|[a-z]+\d*(?:-[a-z]+)+)$/i;
+
+/**
+ * Whether a value stated in prose (`the password is hunter2`, `비밀번호는 Qwer!2345`) looks
+ * like a real password: printable ASCII, 6 to 64 characters, letters with digits or
+ * symbols, and not an algorithm, a size or a hyphenated phrase (`argon2`, `sha256-hashed`).
+ */
+export function looksLikeStatedPassword(value: string): boolean {
+  const trimmed = value.replace(/[.,!?:;)\]]+$/, '');
+  if (trimmed.length < 6 || trimmed.length > 64 || !/^[\x21-\x7e]+$/.test(trimmed)) return false;
+  if (placeholder.test(trimmed) || algorithmOrUnit.test(trimmed) || /^(.)\1+$/.test(trimmed)) return false;
+  return /[A-Za-z]/.test(trimmed) && /[\d!#$%&*+=?@^~-]/.test(trimmed);
+}
+
 function assignmentKind(key: string): string {
   const lower = key.toLowerCase();
   if (/pass|pwd|비밀번호|패스워드|암호/.test(lower)) return 'password';
@@ -130,6 +147,15 @@ export const secretPatterns: readonly SecretPattern[] = [
       'giu',
     ),
     accept: (secret) => (isHighEntropy(secret) ? 'secret' : undefined),
+  },
+  {
+    kind: 'password',
+    confidence: 'certain',
+    pattern: pattern(
+      String.raw`(?<prefix>(?:(?<![\p{L}\p{N}_])(?:password|passwd|passphrase)(?: (?:for|of)(?: [\p{L}\p{N}_.@-]{1,30}){1,3}?)?[^\S\n]{1,3}(?:is|was)|(?:비밀번호|패스워드)(?:은|는))[^\S\n]{1,3}["'\x60]?)(?<secret>${statedValue}{6,64})(?!${statedValue})`,
+      'giu',
+    ),
+    accept: (secret) => (looksLikeStatedPassword(secret) ? 'password' : undefined),
   },
   {
     kind: 'possible secret',

@@ -50,7 +50,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
         token: config.github.token,
         logger,
       }),
-    testRunner: options.testRunner ?? new ProcessTestRunner({ logger }),
+    testRunner: options.testRunner ?? new ProcessTestRunner({ logger, sandbox: config.worker.sandbox }),
     personas: new PersonaCaller({
       client: options.models ?? new OllamaModelClient({ host: config.ollama.workerUrl }),
       models: config.models,

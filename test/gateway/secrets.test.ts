@@ -50,7 +50,7 @@ async function redisContents(): Promise<string> {
         if (type === 'hash') parts.push(JSON.stringify(await client.hgetall(key)));
         if (type === 'list') parts.push(JSON.stringify(await client.lrange(key, 0, -1)));
         if (type === 'set') parts.push(JSON.stringify(await client.smembers(key)));
-        if (type === 'zset') parts.push(JSON.stringify(await client.zrange(key, 0, -1)));
+        if (type === 'zset') parts.push(JSON.stringify(await client.zrange(key, '0', '-1')));
         if (type === 'stream') parts.push(JSON.stringify(await client.xrange(key, '-', '+')));
       }
     } while (cursor !== '0');

@@ -270,3 +270,61 @@ test('the final real test run decides, whatever the Tester persona says', async 
   assert.equal(report.tester?.summary, 'Everything passes.');
   assert.match(report.error!.message, /final test run failed/);
 });
+
+/** A GitHub token shape built from fragments, so no scanner flags this file: `ghp_` + 36 characters. */
+const fakeToken = ['gh', 'p_', 'Z7q2Lm9Kx4Pv8Rt1Ws6Y', 'bN3cD5eF0gH2jK4m'].join('');
+
+test('a Coder that writes a workflow file gets no push: the output guardrail fails the task', async () => {
+  harness.ollama.setResponder(
+    scriptedTeam({
+      planner: () => json(calculatorPlan),
+      coder: () => json({ ...calculatorFix, edits: [...calculatorFix.edits, { path: '.github/workflows/x.yml', action: 'write', content: 'on: push\njobs: {}\n' }] }),
+      reviewer: () => json({ approved: true, comments: [] }),
+      tester: () => json({ passed: true, summary: 'ok', uncovered: [] }),
+    }),
+  );
+  await addWorkJob(harness.workQueue, { taskId: 'task-workflow', repo, request: 'fix add and add CI', difficulty: 'low', reflection: false });
+  const report = await harness.waitForReport('task-workflow');
+  assert.equal(report.status, 'failed');
+  assert.equal(report.error?.code, 'output_blocked');
+  assert.equal(report.error?.persona, 'guardrail');
+  assert.match(report.error!.message, /blocked the push of tandem\/task-workflow-[^:]*: \.github\/workflows\/x\.yml is protected \(a GitHub Actions workflow\)/);
+  const branches = await harness.remotes.branches('acme', 'calc');
+  assert.ok(!branches.some((name) => name.startsWith('tandem/task-workflow')), `nothing was pushed: ${branches.join(', ')}`);
+  const job = await harness.workQueue.getJob(workJobId('task-workflow', 1));
+  assert.equal(await job!.getState(), 'failed');
+  assert.equal(job!.attemptsMade, 1, 'a blocked push is not retried');
+});
+
+test('a Coder that adds a token: the earlier push stays, the offending commit never reaches the remote', async () => {
+  harness.ollama.setResponder(
+    scriptedTeam({
+      planner: () => json(calculatorPlan),
+      coder: (_chat, call) =>
+        call === 1
+          ? json({ summary: 'Describe add', edits: [{ path: 'README.md', action: 'write', content: '# calc\n\n`add(a, b)` adds.\n' }] })
+          : json({ ...calculatorFix, edits: [...calculatorFix.edits, { path: 'src/github.js', action: 'write', content: `export const githubToken = '${fakeToken}';\n` }] }),
+      reviewer: () => json({ approved: true, comments: [] }),
+      tester: () => json({ passed: true, summary: 'ok', uncovered: [] }),
+    }),
+  );
+  await addWorkJob(harness.workQueue, { taskId: 'task-token', repo, request: 'fix add', difficulty: 'low', reflection: false });
+  const report = await harness.waitForReport('task-token');
+  assert.equal(report.status, 'failed');
+  assert.equal(report.error?.code, 'output_blocked');
+  assert.equal(report.error?.persona, 'guardrail');
+  assert.match(report.error!.message, /src\/github\.js:1 adds a secret \(GitHub token\)/);
+  for (const fragment of [fakeToken, fakeToken.slice(4, 24), fakeToken.slice(-16)]) {
+    assert.ok(!JSON.stringify(report).includes(fragment), 'no token text anywhere in the report');
+  }
+
+  // The first attempt (tests still failing) was pushed; the second, with the token, was not.
+  const clone = await harness.remotes.clone('acme', 'calc', report.branch);
+  assert.equal(await git(clone, 'log', '-1', '--format=%s'), 'Describe add');
+  const bare = `${harness.remotes.root}/acme/calc.git`;
+  const history = await git(bare, 'log', '--all', '-p', '--format=%H %s');
+  assert.ok(!history.includes(fakeToken.slice(4, 24)), 'no commit on the remote holds the token');
+  assert.ok(!history.includes('src/github.js'));
+  const progress = harness.progress.filter((entry) => entry.jobId === workJobId('task-token', 1));
+  assert.ok(!JSON.stringify(progress).includes(fakeToken.slice(4, 24)));
+});

@@ -13,6 +13,12 @@ import { reviewStep } from './review-step.ts';
 import { taskBranchName, type PipelineDependencies, type TaskHooks, type TaskRun } from './task-run.ts';
 import { testerStep } from './tester-step.ts';
 
+/** Who the thread should name for an error: the persona whose answer failed, or the output guardrail. */
+function errorPersona(error: unknown): string | undefined {
+  if (error instanceof PersonaAnswerError) return error.persona;
+  return isTandemError(error) && error.code === 'output_blocked' ? 'guardrail' : undefined;
+}
+
 export interface RunTaskOptions {
   /** The last try BullMQ will make: a transient error then ends in a `failed` report too. */
   finalAttempt: boolean;
@@ -94,7 +100,7 @@ export async function runTask(
         : {
             code: isTandemError(error) ? error.code : 'internal_error',
             message: error instanceof Error ? error.message : String(error),
-            persona: error instanceof PersonaAnswerError ? error.persona : undefined,
+            persona: errorPersona(error),
           },
       now: dependencies.now(),
     });

@@ -2,10 +2,12 @@ import { TandemError } from '../../errors.ts';
 import type { TestResult } from '../../queue/work-job.ts';
 import type { TaskRun } from './task-run.ts';
 
-function runCommand(run: TaskRun, command: string): Promise<TestResult> {
+/** Test runs have no network; installs fetch packages, so theirs is allowed (writes stay confined). */
+function runCommand(run: TaskRun, command: string, purpose: 'tests' | 'install'): Promise<TestResult> {
   return run.dependencies.testRunner.run({
     dir: run.checkout.dir,
     command,
+    purpose,
     timeoutMs: run.dependencies.testTimeoutMs,
     signal: run.hooks.signal,
   });
@@ -13,16 +15,16 @@ function runCommand(run: TaskRun, command: string): Promise<TestResult> {
 
 /** Runs the repository's tests in the task's working copy, for real. */
 export function runTests(run: TaskRun): Promise<TestResult> {
-  return runCommand(run, run.testCommand);
+  return runCommand(run, run.testCommand, 'tests');
 }
 
 /**
- * Installs the repository's dependencies (in the same sandbox as the tests). Returns the
+ * Installs the repository's dependencies (sandboxed like the tests, but with the network). Returns the
  * failed run, or undefined when the install succeeded or none is needed.
  */
 export async function installDependencies(run: TaskRun): Promise<TestResult | undefined> {
   if (run.setupCommand === undefined) return undefined;
-  const result = await runCommand(run, run.setupCommand);
+  const result = await runCommand(run, run.setupCommand, 'install');
   return result.passed ? undefined : result;
 }
 

@@ -62,7 +62,11 @@ export function taskBranchName(taskId: string, request: string): string {
   return slug ? `tandem/${taskId}-${slug}` : `tandem/${taskId}`;
 }
 
-/** Commits whatever the step changed, pushes it, and records where the task stands. */
+/**
+ * Commits whatever the step changed, pushes it, and records where the task stands. The
+ * push passes the output guardrail first (see `TaskCheckout.push`): a blocked push throws
+ * `output_blocked` before the checkpoint, and the task ends in a `failed` report.
+ */
 export async function saveStep(run: TaskRun, persona: string, message: string): Promise<void> {
   const sha = await run.checkout.commit(message, personaAuthor(persona));
   if (sha) await run.checkout.push();

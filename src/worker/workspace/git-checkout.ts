@@ -2,6 +2,8 @@ import { readFile, rm } from 'node:fs/promises';
 import type { SimpleGit } from 'simple-git';
 import { TandemError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
+import { createGitRunner } from '../output-guardrail/git-runner.ts';
+import { checkOutgoingChanges, describeFinding, OutputBlockedError, type OutputLimits } from '../output-guardrail/output-guardrail.ts';
 import { applyEdits } from './apply-edits.ts';
 import { gitAuthEnvironment, type Environment } from './git-auth.ts';
 import { createGit } from './git-client.ts';
@@ -23,6 +25,8 @@ export interface GitCheckoutOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   logger: Logger;
+  /** Size limits of the output guardrail every push goes through. */
+  outputLimits?: Partial<OutputLimits>;
 }
 
 /** A task's git working copy on its branch; `origin` is the real remote. */
@@ -33,6 +37,8 @@ export class GitCheckout implements TaskCheckout {
   readonly existedOnRemote: boolean;
   readonly #options: GitCheckoutOptions;
   #localGit: SimpleGit | undefined;
+  /** The last head this checkout pushed; the next push is checked from there. */
+  #pushedHead: string | undefined;
 
   constructor(options: GitCheckoutOptions) {
     this.#options = options;
@@ -101,8 +107,14 @@ export class GitCheckout implements TaskCheckout {
     return sha;
   }
 
+  /**
+   * Pushes HEAD, after the output guardrail checked every commit the remote does not have
+   * yet; a finding throws `OutputBlockedError` (`output_blocked`) and nothing is pushed.
+   */
   async push(): Promise<void> {
     const { remoteUrl, token, repoLabel } = this.#options;
+    const head = await this.headSha();
+    await this.#checkOutgoing(head);
     const git = createGit(this.dir, {
       baseEnv: this.#options.baseEnv,
       extraEnv: gitAuthEnvironment(remoteUrl, token),
@@ -110,7 +122,8 @@ export class GitCheckout implements TaskCheckout {
       signal: this.#options.signal,
     });
     try {
-      await git.raw(['push', '--no-verify', 'origin', `HEAD:refs/heads/${this.branch}`]);
+      // The checked commit itself, so nothing committed meanwhile slips through.
+      await git.raw(['push', '--no-verify', 'origin', `${head}:refs/heads/${this.branch}`]);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       if (/\[rejected\]|non-fast-forward|fetch first|stale info/i.test(text)) {
@@ -122,7 +135,8 @@ export class GitCheckout implements TaskCheckout {
       }
       throw gitFailure('git_push_failed', `pushing ${this.branch} to ${repoLabel} failed`, error, token);
     }
-    this.#options.logger.info({ repo: repoLabel, branch: this.branch }, 'task branch pushed');
+    this.#pushedHead = head;
+    this.#options.logger.info({ repo: repoLabel, branch: this.branch, sha: head }, 'task branch pushed');
   }
 
   async headSha(): Promise<string> {
@@ -131,6 +145,33 @@ export class GitCheckout implements TaskCheckout {
 
   async dispose(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Throws `OutputBlockedError` when the commits up to `head` that the remote lacks break an output rule. */
+  async #checkOutgoing(head: string): Promise<void> {
+    const base = await this.#pushedBase();
+    if (base === head) return;
+    const { baseEnv, timeoutMs, signal, outputLimits, logger, repoLabel } = this.#options;
+    const verdict = await checkOutgoingChanges({
+      repoDir: this.dir,
+      baseRef: base,
+      headRef: head,
+      limits: outputLimits,
+      git: createGitRunner(this.dir, { baseEnv, timeoutMs, signal }),
+    });
+    if (verdict.ok) return;
+    logger.warn({ repo: repoLabel, branch: this.branch, findings: verdict.findings.map(describeFinding) }, 'push blocked by the output guardrail');
+    throw new OutputBlockedError(this.branch, verdict.findings);
+  }
+
+  /** What the remote already has: the last head pushed from here, the remote branch as opened, or where the task started. */
+  async #pushedBase(): Promise<string> {
+    if (this.#pushedHead) return this.#pushedHead;
+    const git = this.#git();
+    if (this.existedOnRemote) return (await git.raw(['rev-parse', '--verify', `refs/remotes/origin/${this.branch}^{commit}`])).trim();
+    const baseRef = `refs/remotes/origin/${this.baseBranch}`;
+    const mergeBase = (await git.raw(['merge-base', 'HEAD', baseRef])).trim();
+    return mergeBase === '' ? baseRef : mergeBase;
   }
 
   /** Stages everything (so new files show) and returns the merge-base with the base branch. */

@@ -9,6 +9,7 @@ import type { Environment } from './git-auth.ts';
 import { createGit, defaultGitTimeoutMs } from './git-client.ts';
 import { GitCheckout } from './git-checkout.ts';
 import { gitFailure } from './git-errors.ts';
+import type { OutputLimits } from '../output-guardrail/output-guardrail.ts';
 import { MirrorCache } from './mirror-cache.ts';
 import { remoteUrlFor } from './remote-url.ts';
 import type { OpenCheckoutInput, TaskCheckout, Workspace } from './workspace.ts';
@@ -25,6 +26,8 @@ export interface GitWorkspaceOptions {
   baseEnv?: Environment;
   /** Bound for each git child process. */
   gitTimeoutMs?: number;
+  /** Size limits of the output guardrail every push goes through (defaults: 1 MB binaries, 5 MB any file). */
+  outputLimits?: Partial<OutputLimits>;
 }
 
 /** Committer identity (authors come from `commit`), and no signing prompts from a global config. */
@@ -104,6 +107,7 @@ export class GitWorkspace implements Workspace {
         timeoutMs: this.#timeoutMs,
         signal: input.signal,
         logger: this.#logger,
+        outputLimits: this.#options.outputLimits,
       });
     } catch (error) {
       await rm(dir, { recursive: true, force: true });

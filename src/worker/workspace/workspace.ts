@@ -44,7 +44,11 @@ export interface TaskCheckout {
   diffStat(): Promise<DiffStat>;
   /** Commits everything; returns the new sha, or undefined when there was nothing to commit. */
   commit(message: string, author: GitAuthor): Promise<string | undefined>;
-  /** Pushes the branch to the remote (authenticated without writing the token to disk). */
+  /**
+   * Pushes the branch to the remote (authenticated without writing the token to disk), once
+   * the output guardrail passed every commit the remote lacks; otherwise throws a
+   * non-retryable `output_blocked` error and pushes nothing.
+   */
   push(): Promise<void>;
   headSha(): Promise<string>;
   /** Removes the working copy. */

@@ -7,6 +7,7 @@ import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { testResultSchema } from '../../../src/queue/work-job.ts';
 import { ProcessTestRunner } from '../../../src/worker/test-runner/process-test-runner.ts';
+import { scratchVariables } from '../../../src/worker/test-runner/sandbox.ts';
 import { TailBuffer } from '../../../src/worker/test-runner/tail-buffer.ts';
 
 const execFileAsync = promisify(execFile);
@@ -67,9 +68,31 @@ test('counts come from a real node --test run', async (t) => {
   assert.deepEqual(result.counts, { passed: 2, failed: 1 });
 });
 
+const tokenEnvironment = {
+  PATH: process.env.PATH,
+  HOME: '/home/tandem',
+  GITHUB_TOKEN: 'ghp_secret',
+  SLACK_BOT_TOKEN: 'xoxb-secret',
+  FRONTIER_API_KEY: 'sk-secret',
+  REDIS_URL: 'redis://:password@127.0.0.1:6379',
+  LANG: 'en_US.UTF-8',
+};
+
+const shellVariables = new Set(['PWD', 'SHLVL', '_', 'OLDPWD']);
+
+function variableNames(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((line) => line.includes('='))
+    .map((line) => line.split('=')[0]!)
+    .filter((name) => !shellVariables.has(name))
+    .sort();
+}
+
 test('the environment is allow-listed: no tokens reach the tests', async (t) => {
   const dir = await scratch(t);
   const runner = new ProcessTestRunner({
+    sandbox: 'none',
     baseEnv: {
       PATH: process.env.PATH,
       HOME: '/home/tandem',
@@ -81,20 +104,28 @@ test('the environment is allow-listed: no tokens reach the tests', async (t) => 
     },
   });
   const result = await runner.run({ dir, command: 'env', timeoutMs: 10_000 });
-  const names = result.outputTail
-    .split('\n')
-    .filter((line) => line.includes('='))
-    .map((line) => line.split('=')[0])
-    .filter((name) => name !== 'PWD' && name !== 'SHLVL' && name !== '_' && name !== 'OLDPWD');
-  assert.deepEqual(names.sort(), ['CI', 'FORCE_COLOR', 'HOME', 'LANG', 'NO_COLOR', 'PATH']);
+  assert.deepEqual(variableNames(result.outputTail), ['CI', 'FORCE_COLOR', 'HOME', 'LANG', 'NO_COLOR', 'PATH']);
   assert.doesNotMatch(result.outputTail, /secret|password|GITHUB_TOKEN|SLACK_BOT_TOKEN/);
   assert.match(result.outputTail, /^CI=true$/m);
   assert.match(result.outputTail, /^HOME=\/home\/tandem$/m);
 });
 
+test('in the default sandbox the environment adds only where caches and temp files go', async (t) => {
+  const dir = await scratch(t);
+  const runner = new ProcessTestRunner({ baseEnv: tokenEnvironment });
+  const sandbox = await runner.sandbox();
+  const result = await runner.run({ dir, command: 'env', timeoutMs: 10_000 });
+  const expected = ['CI', 'FORCE_COLOR', 'HOME', 'LANG', 'NO_COLOR', 'PATH'];
+  if (sandbox.name === 'bwrap' || sandbox.name === 'sandbox-exec') expected.push(...Object.keys(scratchVariables('/scratch')));
+  assert.deepEqual(variableNames(result.outputTail), expected.sort(), `sandbox ${sandbox.name}`);
+  assert.doesNotMatch(result.outputTail, /secret|password|GITHUB_TOKEN|SLACK_BOT_TOKEN/);
+});
+
+// The tests below read the group id from `$$`, which only names the group outside a PID
+// namespace: they pin `sandbox: 'none'`. sandboxed-runs.test.ts checks the same with sandboxes.
 test('a timeout kills the whole process group, forked children included', async (t) => {
   const dir = await scratch(t);
-  const runner = new ProcessTestRunner({ killGraceMs: 1000 });
+  const runner = new ProcessTestRunner({ killGraceMs: 1000, sandbox: 'none' });
   const started = Date.now();
   const result = await runner.run({ dir, command: 'echo "group=$$"; sleep 30 & sleep 30', timeoutMs: 500 });
   const elapsed = Date.now() - started;
@@ -110,7 +141,7 @@ test('a timeout kills the whole process group, forked children included', async 
 
 test('processes that ignore SIGTERM are killed after the grace period', async (t) => {
   const dir = await scratch(t);
-  const runner = new ProcessTestRunner({ killGraceMs: 300 });
+  const runner = new ProcessTestRunner({ killGraceMs: 300, sandbox: 'none' });
   const started = Date.now();
   const result = await runner.run({ dir, command: `trap '' TERM; echo "group=$$"; sleep 30 & sleep 30`, timeoutMs: 300 });
   assert.equal(result.timedOut, true);
@@ -122,7 +153,7 @@ test('processes that ignore SIGTERM are killed after the grace period', async (t
 test('an abort stops the run the same way', async (t) => {
   const dir = await scratch(t);
   const controller = new AbortController();
-  const running = new ProcessTestRunner().run({ dir, command: 'echo "group=$$"; sleep 30', timeoutMs: 60_000, signal: controller.signal });
+  const running = new ProcessTestRunner({ sandbox: 'none' }).run({ dir, command: 'echo "group=$$"; sleep 30', timeoutMs: 60_000, signal: controller.signal });
   setTimeout(() => controller.abort(), 300);
   const result = await running;
   assert.equal(result.timedOut, true);
@@ -139,7 +170,7 @@ test('an abort stops the run the same way', async (t) => {
 test('processes a finished run leaves behind are stopped too', async (t) => {
   const dir = await scratch(t);
   const started = Date.now();
-  const result = await new ProcessTestRunner().run({ dir, command: 'echo "group=$$"; sleep 30 & exit 0', timeoutMs: 60_000 });
+  const result = await new ProcessTestRunner({ sandbox: 'none' }).run({ dir, command: 'echo "group=$$"; sleep 30 & exit 0', timeoutMs: 60_000 });
   assert.equal(result.passed, true);
   assert.equal(result.exitCode, 0);
   assert.ok(Date.now() - started < 8000);

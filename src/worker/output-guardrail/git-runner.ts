@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import type { Environment } from '../workspace/git-auth.ts';
+import { defaultGitTimeoutMs, gitChildEnvironment } from '../workspace/git-client.ts';
+
+/** Runs one git command in a repository and returns its raw stdout; rejects on a non-zero exit. */
+export type GitRunner = (args: readonly string[], input?: string) => Promise<Buffer>;
+
+export interface GitRunnerOptions {
+  /** Inherited environment (guarded git variables are dropped, as for every tandem git child). */
+  baseEnv?: Environment;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * A binary-safe git runner for `repoDir` (blobs may hold NUL bytes) that can feed stdin,
+ * e.g. to `cat-file --batch-check`. Every child is bounded by `timeoutMs` and `signal`.
+ */
+export function createGitRunner(repoDir: string, options: GitRunnerOptions = {}): GitRunner {
+  const environment = gitChildEnvironment(options.baseEnv ?? process.env);
+  const timeoutMs = options.timeoutMs ?? defaultGitTimeoutMs;
+  return (args, input) =>
+    new Promise((resolve, reject) => {
+      const child = spawn('git', ['-c', 'core.quotePath=false', ...args], {
+        cwd: repoDir,
+        env: environment,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        timeout: timeoutMs,
+        signal: options.signal,
+      });
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        if (code === 0) return resolve(Buffer.concat(stdout));
+        const reason = Buffer.concat(stderr).toString('utf8').trim().slice(0, 500);
+        reject(new Error(`git ${args[0] ?? ''} failed (${signal ?? `exit ${code}`}): ${reason}`));
+      });
+      child.stdin.on('error', () => undefined); // a child that exits early closes its stdin
+      child.stdin.end(input ?? '');
+    });
+}
