@@ -161,6 +161,30 @@ describe('Slack intake over HTTP: signatures, retries, guardrail, routing, comma
   });
 });
 
+describe('a change the output guardrail blocks', () => {
+  let harness: GatewayHarness;
+  before(async () => {
+    harness = await createGatewayHarness('output-blocked', 'http');
+    await harness.remotes.createRepo('acme', 'calc', calculatorRepo);
+    const workflow = { path: '.github/workflows/deploy.yml', action: 'write', content: 'on: push\njobs: {}\n' };
+    harness.ollama.setResponder(fullTeam({ coder: () => json({ summary: 'Fix add and add a deploy workflow', edits: [workflow] }) }));
+    await harness.startWorker();
+    await harness.startGateway();
+  });
+  after(() => harness.close());
+
+  test('is not pushed, opens no PR, and the thread says why', async () => {
+    await harness.driver.slashCommand({ text: 'acme/calc fix add and deploy it', userId: developer, channelId: channel });
+    const task = await harness.waitForTask((record) => record.status === 'failed', 'the blocked task', 90_000);
+    await harness.slack.waitFor(
+      () => harness.slack.thread(channel, task.threadTs!).find((message) => /The task failed: .*\.github\/workflows\/deploy\.yml/.test(message.text)),
+      5000,
+      'the reason in the thread',
+    );
+    assert.equal(harness.github.pulls('acme/calc').length, 0);
+  });
+});
+
 describe('REQUIRE_SEPARATE_APPROVER', () => {
   let harness: GatewayHarness;
   before(async () => {
