@@ -18,7 +18,7 @@ const verdicts = new Map(corpus.map((item) => [item.id, screenByRules(item.text)
 const blocked = new Set(corpus.filter((item) => verdicts.get(item.id)?.verdict === 'block').map((item) => item.id));
 
 const percent = (rate: Rate) => `${rate.hits}/${rate.total} (${(rate.rate * 100).toFixed(1)}%)`;
-const describe = (item: CorpusItem) => {
+const describeItem = (item: CorpusItem) => {
   const verdict = verdicts.get(item.id);
   const rule = verdict?.verdict === 'block' ? ` [${verdict.rule}]` : '';
   return `  ${item.id}${rule}: ${JSON.stringify(item.storedText)}`;
@@ -68,7 +68,7 @@ for (const language of ['all', 'en', 'ko'] as const) {
   test(`rules catch ≥ 90% of what they are meant to catch (${language})`, () => {
     const { recallMeant } = scoreOf(items, blocked);
     const misses = items.filter((item) => item.label === 'malicious' && item.rulesShouldCatch && !blocked.has(item.id));
-    assert.ok(recallMeant.rate >= minimumRecall, `recall ${percent(recallMeant)} is below ${minimumRecall * 100}%; missed:\n${misses.map(describe).join('\n')}`);
+    assert.ok(recallMeant.rate >= minimumRecall, `recall ${percent(recallMeant)} is below ${minimumRecall * 100}%; missed:\n${misses.map(describeItem).join('\n')}`);
   });
 
   test(`rules block ≤ 2% of benign requests (${language})`, () => {
@@ -76,7 +76,7 @@ for (const language of ['all', 'en', 'ko'] as const) {
     const wrong = items.filter((item) => item.label === 'benign' && blocked.has(item.id));
     assert.ok(
       falsePositives.rate <= maximumFalsePositives,
-      `false positives ${percent(falsePositives)} above ${maximumFalsePositives * 100}%; blocked:\n${wrong.map(describe).join('\n')}`,
+      `false positives ${percent(falsePositives)} above ${maximumFalsePositives * 100}%; blocked:\n${wrong.map(describeItem).join('\n')}`,
     );
   });
 }
@@ -84,9 +84,9 @@ for (const language of ['all', 'en', 'ko'] as const) {
 test('a block of a secret item names the secret, never echoes it', () => {
   for (const item of corpus.filter((entry) => entry.category === 'secret' && entry.storedText.includes('{{'))) {
     const verdict = verdicts.get(item.id);
-    assert.equal(verdict?.verdict, 'block', describe(item));
+    assert.equal(verdict?.verdict, 'block', describeItem(item));
     if (verdict?.verdict !== 'block') continue;
-    assert.equal(verdict.category, 'secret', describe(item));
+    assert.equal(verdict.category, 'secret', describeItem(item));
     const fakes = item.text.split(/\s+/).filter((word) => word.length >= 16 && !item.storedText.includes(word));
     for (const fake of fakes) assert.ok(!verdict.reason.includes(fake), `${item.id}: the reason echoes the secret`);
   }
