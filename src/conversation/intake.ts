@@ -1,6 +1,6 @@
 import { createTaskId } from '../tasks/task-store.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
-import { describeError } from '../errors.ts';
+import { describeError, TandemError } from '../errors.ts';
 import type { Repo } from '../queue/work-job.ts';
 import { redactSecrets } from '../guardrail/redact-secrets.ts';
 import { repoText } from './access-policy.ts';
@@ -84,7 +84,9 @@ export class Intake {
     const headerTs = input.messageTs ? await surface.reply(thread, header) : threadTs;
     const statusMessageTs = await surface.reply(thread, { text: '🛡️ Screening the request…' });
     const record: TaskRecord = { ...draft, threadTs, headerTs, statusMessageTs };
-    await tasks.create(record);
+    if (!(await tasks.create(record))) {
+      throw new TandemError('task_id_taken', `task id ${taskId} is already taken; ask again`, { retryable: true });
+    }
     this.#context.logger.info({ taskId, repo: repoText(repo), user: input.user }, 'task received');
     try {
       await this.screenAndRoute(record, requestText);
