@@ -9,6 +9,7 @@ import { OllamaModelClient } from '../models/ollama-model-client.ts';
 import { OllamaResidency } from '../models/ollama-residency.ts';
 import { publishCancel } from '../queue/cancel-channel.ts';
 import { createQueue, createRedisConnection, queueNames } from '../queue/queues.ts';
+import { redisErrorListener } from '../queue/redis-errors.ts';
 import { TaskStore } from '../tasks/task-store.ts';
 import { createReportWriter, createScreener } from './gateway-personas.ts';
 import { machineStatus } from './machine-status.ts';
@@ -42,10 +43,12 @@ export interface GatewayRuntime {
 export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promise<GatewayRuntime> {
   const { config, logger } = options;
   const prefix = config.redis.prefix;
-  const commands = createRedisConnection(options.redisUrl);
-  const eventsConnection = createRedisConnection(options.redisUrl);
-  const reportConnection = createRedisConnection(options.redisUrl);
+  const commands = createRedisConnection(options.redisUrl, { logger, name: 'gateway commands' });
+  const eventsConnection = createRedisConnection(options.redisUrl, { logger, name: 'gateway progress relay' });
+  const reportConnection = createRedisConnection(options.redisUrl, { logger, name: 'gateway report consumer' });
   const workQueue = createQueue(queueNames.work, commands, prefix);
+  // Unheard, BullMQ prints a restarting Redis' errors raw; the connection itself already logs them.
+  workQueue.on('error', redisErrorListener(logger, 'work queue'));
   const tasks = new TaskStore({ redis: commands, prefix, now: options.now });
   const models = options.models ?? new OllamaModelClient({ host: config.ollama.routerUrl });
   const conversation = new Conversation({
@@ -62,8 +65,10 @@ export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promi
     logger,
     now: options.now ?? Date.now,
   });
+  // The relay first catches the threads up on what it missed, then the waiting reports are delivered.
   const progress = await forwardProgress({
     connection: eventsConnection,
+    commands,
     prefix,
     logger,
     deliver: (taskId, event) => conversation.progress(taskId, event),

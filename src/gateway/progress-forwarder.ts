@@ -3,54 +3,177 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import { progressEventSchema, type ProgressEvent } from '../queue/progress-event.ts';
 import { queueNames } from '../queue/queues.ts';
+import { redisErrorListener } from '../queue/redis-errors.ts';
 
 /** `7f3a9c21-2` (the work job id) → `7f3a9c21`. */
 export function taskIdOfJob(jobId: string): string {
   return jobId.replace(/-\d+$/, '');
 }
 
+/** The Redis key holding the id of the last `work` event the gateway has relayed (all before it are done). */
+export function progressCursorKey(prefix: string): string {
+  return `${prefix}:gateway:progress-cursor`;
+}
+
+/** The stream BullMQ writes the `work` queue's events to (what `QueueEvents` reads). */
+export function workEventsStreamKey(prefix: string): string {
+  return `${prefix}:${queueNames.work}:events`;
+}
+
+/** Compares two stream ids (`<ms>-<seq>`): negative when `first` comes before `second`. */
+export function compareStreamIds(first: string, second: string): number {
+  const [firstMs = 0n, firstSeq = 0n] = first.split('-').map((part) => BigInt(part));
+  const [secondMs = 0n, secondSeq = 0n] = second.split('-').map((part) => BigInt(part));
+  if (firstMs !== secondMs) return firstMs < secondMs ? -1 : 1;
+  return firstSeq === secondSeq ? 0 : firstSeq < secondSeq ? -1 : 1;
+}
+
 export interface ProgressForwarder {
+  /** The id of the last stream event whose delivery (and every earlier one's) has settled. */
+  cursor(): string;
   close(): Promise<void>;
 }
+
+export interface ProgressForwarderOptions {
+  /** A dedicated connection for `QueueEvents`' blocking reads. */
+  connection: Redis;
+  /** A connection for ordinary commands: reading the backlog, saving the cursor. */
+  commands: Redis;
+  prefix: string;
+  deliver: (taskId: string, event: ProgressEvent) => Promise<void>;
+  logger: Logger;
+}
+
+const backlogPageSize = 500;
 
 /**
  * Listens to the workers' `job.updateProgress` through BullMQ's `QueueEvents` and hands
  * each event to `deliver`, one at a time per task so a thread reads in order.
+ *
+ * The id of the last relayed event is kept in Redis, so a gateway that was down (killed,
+ * restarted, upgraded) first relays the events it missed — the threads catch up — and
+ * only then resolves and goes on live. An event is counted as relayed once its delivery
+ * has settled, so a gateway killed in that instant may repeat one milestone, never drop it.
+ * The first gateway ever to run on a prefix starts from the stream's end.
  */
-export async function forwardProgress(options: {
-  connection: Redis;
-  prefix: string;
-  deliver: (taskId: string, event: ProgressEvent) => Promise<void>;
-  logger: Logger;
-}): Promise<ProgressForwarder> {
-  const { logger } = options;
-  const events = new QueueEvents(queueNames.work, { connection: options.connection, prefix: options.prefix });
+export async function forwardProgress(options: ProgressForwarderOptions): Promise<ProgressForwarder> {
+  const { logger, commands, prefix } = options;
+  const cursorKey = progressCursorKey(prefix);
+  const streamKey = workEventsStreamKey(prefix);
   const chains = new Map<string, Promise<void>>();
-  events.on('progress', ({ jobId, data }) => {
+
+  // Events in arrival order until their delivery settles; the cursor advances over the settled head.
+  const pending: { id: string; settled: boolean }[] = [];
+  const saved = await commands.get(cursorKey);
+  let cursor = saved ?? (await lastStreamId(commands, streamKey)) ?? '0-0';
+  let saving: Promise<void> | undefined;
+  let saveAgain = false;
+
+  const saveCursor = (): void => {
+    if (saving) {
+      saveAgain = true;
+      return;
+    }
+    saving = (async () => {
+      do {
+        saveAgain = false;
+        await commands
+          .set(cursorKey, cursor)
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not save the progress cursor'));
+      } while (saveAgain);
+    })().finally(() => {
+      saving = undefined;
+    });
+  };
+
+  const advance = (): void => {
+    let moved = false;
+    while (pending[0]?.settled) {
+      cursor = pending.shift()!.id;
+      moved = true;
+    }
+    if (moved) saveCursor();
+  };
+
+  const dispatch = (id: string, jobId: string, data: unknown): void => {
+    if (compareStreamIds(id, cursor) <= 0 || pending.some((entry) => entry.id === id)) return;
+    const entry = { id, settled: false };
+    pending.push(entry);
     const parsed = progressEventSchema.safeParse(data);
     if (!parsed.success) {
       logger.warn({ jobId }, 'a progress event that is not tandem’s was ignored');
+      entry.settled = true;
+      advance();
       return;
     }
     const taskId = taskIdOfJob(jobId);
     const previous = chains.get(taskId) ?? Promise.resolve();
     const next = previous
       .then(() => options.deliver(taskId, parsed.data))
-      .catch((error: unknown) => logger.error({ taskId, err: error }, 'could not relay progress'));
+      .catch((error: unknown) => logger.error({ taskId, err: error }, 'could not relay progress'))
+      .finally(() => {
+        entry.settled = true;
+        advance();
+      });
     chains.set(taskId, next);
     void next.finally(() => {
       if (chains.get(taskId) === next) chains.delete(taskId);
     });
-  });
+  };
+
+  // Catch up: relay what was written since the cursor, then go live from the last id read.
+  let readFrom = cursor;
+  let missed = 0;
+  for (;;) {
+    const entries = await commands.xrange(streamKey, `(${readFrom}`, '+', 'COUNT', backlogPageSize);
+    for (const [id, fields] of entries) {
+      readFrom = id;
+      const event = fieldsToObject(fields);
+      if (event.event !== 'progress' || event.jobId === undefined) continue;
+      missed += 1;
+      dispatch(id, event.jobId, parseJson(event.data));
+    }
+    if (entries.length < backlogPageSize) break;
+  }
+  await Promise.allSettled([...chains.values()]);
+  if (missed > 0) logger.info({ events: missed }, 'relayed the progress missed while the gateway was down');
+  if (pending.length === 0 && compareStreamIds(readFrom, cursor) > 0) cursor = readFrom;
+  if (saved !== cursor) saveCursor();
+
+  const events = new QueueEvents(queueNames.work, { connection: options.connection, prefix, lastEventId: readFrom });
+  events.on('error', redisErrorListener(logger, 'progress relay'));
+  events.on('progress', ({ jobId, data }, id) => dispatch(id, jobId, data));
   await events.waitUntilReady();
+
   let closing: Promise<void> | undefined;
   return {
+    cursor: () => cursor,
     close() {
       closing ??= (async () => {
         await events.close();
         await Promise.allSettled([...chains.values()]);
+        await saving;
       })();
       return closing;
     },
   };
+}
+
+async function lastStreamId(redis: Redis, streamKey: string): Promise<string | undefined> {
+  const [last] = await redis.xrevrange(streamKey, '+', '-', 'COUNT', 1);
+  return last?.[0];
+}
+
+function fieldsToObject(fields: string[]): Record<string, string | undefined> {
+  const object: Record<string, string> = {};
+  for (let index = 0; index + 1 < fields.length; index += 2) object[fields[index]!] = fields[index + 1]!;
+  return object;
+}
+
+function parseJson(text: string | undefined): unknown {
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -4,6 +4,7 @@ import { describeError, toJobError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { ReportJob } from '../queue/report-job.ts';
 import { parseReportJob, queueNames } from '../queue/queues.ts';
+import { redisErrorListener } from '../queue/redis-errors.ts';
 
 export interface ReportConsumerOptions {
   connection: Redis;
@@ -41,6 +42,6 @@ export function consumeReports(options: ReportConsumerOptions): Worker {
     { connection: options.connection, prefix: options.prefix, concurrency: 4 },
   );
   worker.on('failed', (job, error) => logger.error({ jobId: job?.id, err: error }, 'report delivery failed'));
-  worker.on('error', (error) => logger.error({ err: error }, 'report worker error'));
+  worker.on('error', redisErrorListener(logger, 'report consumer'));
   return worker;
 }

@@ -80,7 +80,13 @@ export class OllamaModelClient implements ModelClient {
         retryable: status >= 500 || status === 429,
       });
     }
-    return new TandemError('model_unreachable', `cannot reach Ollama at ${this.host} (is \`ollama serve\` running?)`, {
+    if (error instanceof SyntaxError) {
+      return new TandemError('model_error', `${where} sent a reply that is not Ollama's JSON (${error.message})`, {
+        cause: error,
+        retryable: true,
+      });
+    }
+    return new TandemError('model_unreachable', `cannot reach Ollama at ${this.host} for ${request.model} (is \`ollama serve\` running there?)`, {
       cause: error,
       retryable: true,
     });

@@ -1,14 +1,32 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TandemError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { redisErrorListener } from './redis-errors.ts';
 import { reportJobSchema, type ReportJob } from './report-job.ts';
 import { workJobSchema, type WorkJob, type WorkJobInput } from './work-job.ts';
 
 export const queueNames = { work: 'work', report: 'report' } as const;
 
-/** A Redis connection as BullMQ wants it for workers and queue events (blocking commands). */
-export function createRedisConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+/**
+ * A Redis connection as BullMQ wants it for workers and queue events (blocking commands):
+ * commands wait through a Redis restart instead of failing, and ioredis reconnects forever.
+ * With `logger`, the connection's errors are logged (a restart once, not on every retry)
+ * instead of ioredis printing "Unhandled error event" for each reconnection attempt.
+ */
+export function createRedisConnection(url: string, options: { logger?: Logger; name?: string } = {}): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  if (options.logger) {
+    const name = options.name ?? 'redis';
+    redis.on('error', redisErrorListener(options.logger, name));
+    let lost = false;
+    redis.on('close', () => (lost = true));
+    redis.on('ready', () => {
+      if (lost) options.logger!.info({ source: name }, `${name}: Redis connection is back`);
+      lost = false;
+    });
+  }
+  return redis;
 }
 
 /** Work jobs retry a transient failure (model or git unreachable) from their checkpoint. */

@@ -4,8 +4,10 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { ModelClient } from '../models/model-client.ts';
 import { OllamaModelClient } from '../models/ollama-model-client.ts';
+import { RetryingModelClient, type ModelRetryOptions } from '../models/retrying-model-client.ts';
 import { subscribeCancel } from '../queue/cancel-channel.ts';
 import { createQueue, createRedisConnection, queueNames } from '../queue/queues.ts';
+import { redisErrorListener } from '../queue/redis-errors.ts';
 import { PersonaCaller } from './pipeline/persona-caller.ts';
 import { ProcessTestRunner } from './test-runner/process-test-runner.ts';
 import type { TestRunner } from './test-runner/test-runner.ts';
@@ -22,6 +24,13 @@ export interface WorkerRoleOptions {
   workspace?: Workspace;
   testRunner?: TestRunner;
   now?: () => number;
+  /**
+   * Upper bound of one model call, model loading included (default 15 min). To become
+   * `MODEL_TIMEOUT_SECONDS` in the config.
+   */
+  modelTimeoutMs?: number;
+  /** Retries of a failed model call before the job's own retries (default 3 tries, 2 s doubling). */
+  modelRetry?: Omit<ModelRetryOptions, 'logger'>;
 }
 
 export interface WorkerRole {
@@ -35,11 +44,12 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
   const { config, logger } = options;
   const name = `${hostname()}-${process.pid}`;
   const prefix = config.redis.prefix;
-  const commands = createRedisConnection(options.redisUrl);
-  const subscriber = createRedisConnection(options.redisUrl);
+  const commands = createRedisConnection(options.redisUrl, { logger, name: 'worker commands' });
+  const subscriber = createRedisConnection(options.redisUrl, { logger, name: 'worker cancel subscriber' });
   // BullMQ does not close connections it was handed; close() quits all three.
-  const workerConnection = createRedisConnection(options.redisUrl);
+  const workerConnection = createRedisConnection(options.redisUrl, { logger, name: 'worker blocking' });
   const reportQueue = createQueue(queueNames.report, commands, prefix);
+  reportQueue.on('error', redisErrorListener(logger, 'report queue'));
 
   const dependencies = {
     workspace:
@@ -52,7 +62,10 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
       }),
     testRunner: options.testRunner ?? new ProcessTestRunner({ logger, sandbox: config.worker.sandbox }),
     personas: new PersonaCaller({
-      client: options.models ?? new OllamaModelClient({ host: config.ollama.workerUrl }),
+      client: new RetryingModelClient(
+        options.models ?? new OllamaModelClient({ host: config.ollama.workerUrl, timeoutMs: options.modelTimeoutMs ?? config.worker.modelTimeoutMs }),
+        { ...options.modelRetry, logger },
+      ),
       models: config.models,
       residentModel: config.models.worker,
       idleRelease: config.worker.idleRelease,
@@ -77,7 +90,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
     maxStalledCount: 3,
     autorun: false,
   });
-  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  worker.on('error', redisErrorListener(logger, 'work worker'));
   worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, reason: error.message }, 'work job failed'));
 
   // Job ids are `<taskId>-<iteration>` (see workJobId); cancellation names the task.

@@ -6,6 +6,7 @@ import { addReportJob, parseWorkJob } from '../queue/queues.ts';
 import type { ReportJob } from '../queue/report-job.ts';
 import type { WorkJob } from '../queue/work-job.ts';
 import { runTask } from './pipeline/run-task.ts';
+import { clip } from './pipeline/task-run.ts';
 import type { PipelineDependencies } from './pipeline/task-run.ts';
 
 /** The abort reason a worker gives its jobs when it shuts down (they go back to the queue). */
@@ -22,6 +23,15 @@ export interface WorkOutcome {
   status: ReportJob['status'];
   branch?: string;
   headSha?: string;
+}
+
+/** ` in 10 s`: when BullMQ will try `job` again after this failure, if its backoff says. */
+function retryDelayText(job: Job): string {
+  const backoff = job.opts.backoff;
+  if (typeof backoff === 'number') return ` in ${Math.round(backoff / 1000)} s`;
+  if (!backoff?.delay) return '';
+  const delayMs = backoff.type === 'exponential' ? backoff.delay * 2 ** job.attemptsMade : backoff.delay;
+  return ` in ${Math.round(delayMs / 1000)} s`;
 }
 
 /** A report for a job whose payload could not be read: the reason, so the thread can say it. */
@@ -70,10 +80,16 @@ export function createWorkProcessor(options: WorkProcessorOptions) {
           job.updateProgress(progressEventSchema.parse({ ...event, iteration: work.iteration, at: dependencies.now() })),
         checkpoint: (state) => job.updateData({ ...work, checkpoint: state }),
       },
-      { finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) },
-    ).catch((error: unknown) => {
+      { finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1), attempt: job.attemptsMade + 1 },
+    ).catch(async (error: unknown) => {
       if (signal?.aborted && signal.reason === shutdownReason) return undefined;
-      taskLogger.warn({ err: error, attempt: job.attemptsMade + 1 }, 'task attempt failed; BullMQ will retry');
+      const attempt = job.attemptsMade + 1;
+      taskLogger.warn({ err: error, attempt }, 'task attempt failed; BullMQ will retry');
+      // The thread's status line says what went wrong and that the task goes on.
+      const text = clip(`${describeError(error)} — trying again${retryDelayText(job)} (attempt ${attempt + 1} of ${job.opts.attempts ?? 1})`);
+      await job
+        .updateProgress(progressEventSchema.parse({ persona: 'worker', phase: 'error', text, iteration: work.iteration, at: dependencies.now() }))
+        .catch((progressError: unknown) => taskLogger.warn({ err: progressError }, 'could not report the retry'));
       throw toJobError(error);
     });
 

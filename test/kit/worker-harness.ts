@@ -62,6 +62,7 @@ export async function createWorkerHarness(label: string, overrides: Environment 
   const events = new QueueEvents(queueNames.work, { connection: { url: redis.url }, prefix });
   const progress: WorkerHarness['progress'] = [];
   events.on('progress', ({ jobId, data }) => progress.push({ jobId, event: data as ProgressEvent }));
+  events.on('error', () => undefined); // a Redis restart in a reliability test is expected
   await events.waitUntilReady();
   const workers: WorkerRole[] = [];
 

@@ -19,9 +19,33 @@ function errorPersona(error: unknown): string | undefined {
   return isTandemError(error) && error.code === 'output_blocked' ? 'guardrail' : undefined;
 }
 
+/** The report's error for an error the task ends on, with advice where there is some. */
+function failureOf(error: unknown, attempt: number | undefined): { code: string; message: string; persona?: string } {
+  const code = isTandemError(error) ? error.code : 'internal_error';
+  const message = error instanceof Error ? error.message : String(error);
+  const advice = failureAdvice(code, attempt);
+  return { code, message: advice ? `${message.replace(/[.\s]+$/, '')}. ${advice}` : message, persona: errorPersona(error) };
+}
+
 export interface RunTaskOptions {
   /** The last try BullMQ will make: a transient error then ends in a `failed` report too. */
   finalAttempt: boolean;
+  /** Which try this is (1 for the first), for the failure message. */
+  attempt?: number;
+}
+
+/** What the lead can do about a failure the worker gave up on, by error code. */
+function failureAdvice(code: string, attempt: number | undefined): string | undefined {
+  const tries = attempt && attempt > 1 ? `Gave up after ${attempt} attempts. ` : '';
+  if (code === 'model_timeout') {
+    return `${tries}The model may still be loading or be too slow for this task: check \`ollama ps\` on the worker Mac (WORKER_OLLAMA_URL), then reply in this thread to try again.`;
+  }
+  if (code === 'model_unreachable' || code === 'model_error') {
+    return `${tries}Check that Ollama runs at WORKER_OLLAMA_URL and serves the model (\`ollama ps\`, its server log), then reply in this thread to try again.`;
+  }
+  if (code === 'model_not_found') return 'Pull the model on the worker Mac, then reply in this thread to try again.';
+  if (code.startsWith('git_') && tries) return `${tries.trim()} Reply in this thread to try again.`;
+  return undefined;
 }
 
 function startingState(job: WorkJob, checkout: TaskCheckout, now: number): Checkpoint {
@@ -97,11 +121,7 @@ export async function runTask(
       status: 'failed',
       error: cancelled
         ? { code: 'task_cancelled', message: 'the task was cancelled; its branch keeps the work done so far' }
-        : {
-            code: isTandemError(error) ? error.code : 'internal_error',
-            message: error instanceof Error ? error.message : String(error),
-            persona: errorPersona(error),
-          },
+        : failureOf(error, options.attempt),
       now: dependencies.now(),
     });
   } finally {

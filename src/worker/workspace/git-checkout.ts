@@ -7,7 +7,7 @@ import { checkOutgoingChanges, describeFinding, OutputBlockedError, type OutputL
 import { applyEdits } from './apply-edits.ts';
 import { gitAuthEnvironment, type Environment } from './git-auth.ts';
 import { createGit } from './git-client.ts';
-import { gitFailure } from './git-errors.ts';
+import { gitFailure, gitFailureText } from './git-errors.ts';
 import { resolveRepoPath } from './repo-path.ts';
 import type { DiffStat, EditResult, FileEdit, GitAuthor, TaskCheckout } from './workspace.ts';
 
@@ -28,6 +28,9 @@ export interface GitCheckoutOptions {
   /** Size limits of the output guardrail every push goes through. */
   outputLimits?: Partial<OutputLimits>;
 }
+
+/** Pushes tried in a row when the task branch keeps moving on the remote. */
+const maxPushRounds = 3;
 
 /** A task's git working copy on its branch; `origin` is the real remote. */
 export class GitCheckout implements TaskCheckout {
@@ -110,20 +113,29 @@ export class GitCheckout implements TaskCheckout {
   /**
    * Pushes HEAD, after the output guardrail checked every commit the remote does not have
    * yet; a finding throws `OutputBlockedError` (`output_blocked`) and nothing is pushed.
+   * When someone else pushed to the task branch meanwhile (non-fast-forward), the task's
+   * commits are rebased onto theirs and pushed again; when they conflict, nothing changes
+   * and `git_push_rejected` says which files conflict.
    */
   async push(): Promise<void> {
-    const { remoteUrl, token, repoLabel } = this.#options;
+    for (let round = 1; ; round += 1) {
+      try {
+        await this.#pushOnce();
+        return;
+      } catch (error) {
+        if (!(error instanceof TandemError && error.code === 'git_push_rejected') || round >= maxPushRounds) throw error;
+        await this.#rebaseOntoRemote();
+      }
+    }
+  }
+
+  async #pushOnce(): Promise<void> {
+    const { token, repoLabel } = this.#options;
     const head = await this.headSha();
     await this.#checkOutgoing(head);
-    const git = createGit(this.dir, {
-      baseEnv: this.#options.baseEnv,
-      extraEnv: gitAuthEnvironment(remoteUrl, token),
-      timeoutMs: this.#options.timeoutMs,
-      signal: this.#options.signal,
-    });
     try {
       // The checked commit itself, so nothing committed meanwhile slips through.
-      await git.raw(['push', '--no-verify', 'origin', `${head}:refs/heads/${this.branch}`]);
+      await this.#remoteGit().raw(['push', '--no-verify', 'origin', `${head}:refs/heads/${this.branch}`]);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       if (/\[rejected\]|non-fast-forward|fetch first|stale info/i.test(text)) {
@@ -137,6 +149,48 @@ export class GitCheckout implements TaskCheckout {
     }
     this.#pushedHead = head;
     this.#options.logger.info({ repo: repoLabel, branch: this.branch, sha: head }, 'task branch pushed');
+  }
+
+  /** Fetches the task branch as the remote has it now and rebases the task's own commits onto it. */
+  async #rebaseOntoRemote(): Promise<void> {
+    const { token, repoLabel, logger } = this.#options;
+    const remoteRef = `refs/remotes/origin/${this.branch}`;
+    // The commits only this task has: from what it last pushed (or started from) to HEAD.
+    // Read before the fetch, which moves the remote-tracking ref it may name.
+    const ownBase = (await this.#git().raw(['rev-parse', '--verify', `${await this.#pushedBase()}^{commit}`])).trim();
+    try {
+      await this.#remoteGit().raw(['fetch', '--quiet', 'origin', `+refs/heads/${this.branch}:${remoteRef}`]);
+    } catch (error) {
+      throw gitFailure('git_fetch_failed', `fetching ${this.branch} of ${repoLabel} after a rejected push failed`, error, token);
+    }
+    const git = this.#git();
+    const remoteHead = (await git.raw(['rev-parse', '--verify', `${remoteRef}^{commit}`])).trim();
+    try {
+      await git.raw(['rebase', '--quiet', '--autostash', '--onto', remoteHead, ownBase]);
+    } catch (error) {
+      const conflicts = splitNul(await git.raw(['diff', '--name-only', '--diff-filter=U', '-z']).catch(() => ''));
+      await git.raw(['rebase', '--abort']).catch(() => undefined);
+      const where = conflicts.length > 0 ? `conflict in ${conflicts.slice(0, 10).join(', ')}` : gitFailureText(error, token);
+      logger.warn({ repo: repoLabel, branch: this.branch, conflicts }, 'rebase onto the moved task branch failed');
+      throw new TandemError(
+        'git_push_rejected',
+        `pushing ${this.branch} to ${repoLabel} was rejected: someone else pushed to it, and rebasing the task's commits onto theirs failed (${where}). Merge ${this.branch} by hand, or reply in this thread to try again from the new branch head`,
+        { cause: error, retryable: false },
+      );
+    }
+    // What the remote has now; the guardrail checks only the task's rebased commits on top.
+    this.#pushedHead = remoteHead;
+    logger.info({ repo: repoLabel, branch: this.branch, onto: remoteHead }, 'task commits rebased onto the moved branch');
+  }
+
+  #remoteGit(): SimpleGit {
+    const { remoteUrl, token } = this.#options;
+    return createGit(this.dir, {
+      baseEnv: this.#options.baseEnv,
+      extraEnv: gitAuthEnvironment(remoteUrl, token),
+      timeoutMs: this.#options.timeoutMs,
+      signal: this.#options.signal,
+    });
   }
 
   async headSha(): Promise<string> {

@@ -33,11 +33,12 @@ export function gitFailureText(error: unknown, token: string | undefined): strin
 
 /**
  * A TandemError for a failed git step: `what` names the step and the repository (never the
- * URL with credentials or the token), git's message follows, the cause is sanitized too.
+ * URL with credentials or the token), git's message follows, then `hint` (what to check);
+ * the cause is sanitized too.
  */
-export function gitFailure(code: string, what: string, error: unknown, token: string | undefined): TandemError {
+export function gitFailure(code: string, what: string, error: unknown, token: string | undefined, hint?: string): TandemError {
   const detail = gitFailureText(error, token);
-  return new TandemError(code, `${what}: ${detail}`, {
+  return new TandemError(code, `${what}: ${detail}${hint ? `. ${hint}` : ''}`, {
     cause: new Error(detail),
     retryable: isTransientGitFailure(error),
   });

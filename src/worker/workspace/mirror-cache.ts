@@ -63,7 +63,14 @@ export class MirrorCache {
       await rename(partial, mirrorDir);
     } catch (error) {
       await rm(partial, { recursive: true, force: true });
-      throw gitFailure('git_clone_failed', `cloning ${input.repo.owner}/${input.repo.name} failed`, error, token);
+      const repoLabel = `${input.repo.owner}/${input.repo.name}`;
+      throw gitFailure(
+        'git_clone_failed',
+        `cloning ${repoLabel} from ${input.remoteUrl} failed`,
+        error,
+        token,
+        `Check that ${repoLabel} exists there, that GIT_REMOTE_URL points at the right host, and that GITHUB_TOKEN can read it`,
+      );
     }
     logger.info({ repo: `${input.repo.owner}/${input.repo.name}` }, 'repository mirror cloned');
   }

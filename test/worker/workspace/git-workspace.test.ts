@@ -125,7 +125,7 @@ test('an explicit base branch is used and a missing one is reported', async (t) 
   );
 });
 
-test('a push is rejected, not forced, when the branch moved on the remote', async (t) => {
+test('when the branch moved on the remote, the task commits are rebased onto it and pushed', async (t) => {
   const { remotes, workspace } = await createWorkspaceFixture(t);
   const checkout = await workspace.open({ taskId: 'task-race', repo, branch: 'tandem/task-race' });
   await checkout.applyEdits([{ path: 'a.txt', action: 'write', content: 'ours 1\n' }]);
@@ -134,16 +134,36 @@ test('a push is rejected, not forced, when the branch moved on the remote', asyn
   const theirs = await pushFromElsewhere(remotes, 'tandem/task-race', { 'b.txt': 'theirs\n' });
   await checkout.applyEdits([{ path: 'a.txt', action: 'write', content: 'ours 2\n' }]);
   await checkout.commit('Ours 2', author);
+  await checkout.push();
+  const [remoteSha] = (await git(checkout.dir, 'ls-remote', 'origin', 'refs/heads/tandem/task-race')).split('\t');
+  assert.equal(remoteSha, await checkout.headSha(), 'the rebased head is pushed');
+  assert.equal(await git(checkout.dir, 'rev-parse', 'HEAD~1'), theirs, 'on top of their commit');
+  assert.equal(await git(checkout.dir, 'show', 'HEAD:b.txt'), 'theirs');
+  assert.equal(await git(checkout.dir, 'show', 'HEAD:a.txt'), 'ours 2');
+});
+
+test('a push is rejected, not forced, when the moved branch conflicts with the task commits', async (t) => {
+  const { remotes, workspace } = await createWorkspaceFixture(t);
+  const checkout = await workspace.open({ taskId: 'task-race', repo, branch: 'tandem/task-race' });
+  await checkout.applyEdits([{ path: 'a.txt', action: 'write', content: 'ours 1\n' }]);
+  await checkout.commit('Ours 1', author);
+  await checkout.push();
+  const theirs = await pushFromElsewhere(remotes, 'tandem/task-race', { 'a.txt': 'theirs\n' });
+  await checkout.applyEdits([{ path: 'a.txt', action: 'write', content: 'ours 2\n' }]);
+  await checkout.commit('Ours 2', author);
+  const head = await checkout.headSha();
   await assert.rejects(checkout.push(), (error) => {
     assert.ok(isTandemError(error));
     assert.equal(error.code, 'git_push_rejected');
     assert.equal(error.retryable, false);
     assert.match(error.message, /tandem\/task-race/);
-    assert.match(error.message, /moved on the remote/);
+    assert.match(error.message, /someone else pushed to it, and rebasing the task's commits onto theirs failed \(conflict in a\.txt\)/);
     return true;
   });
   const [remoteSha] = (await git(checkout.dir, 'ls-remote', 'origin', 'refs/heads/tandem/task-race')).split('\t');
   assert.equal(remoteSha, theirs, 'their commit is still the tip');
+  assert.equal(await checkout.headSha(), head, 'the checkout is left as it was');
+  assert.equal(await git(checkout.dir, 'status', '--porcelain'), '', 'no rebase left half done');
 });
 
 test('invalid task ids and repositories are refused before touching the disk', async (t) => {
