@@ -6,7 +6,7 @@ import { replyInThread, showStatus } from './task-thread.ts';
 /**
  * Relays a worker's progress into the task's thread (DESIGN §2): the status message is
  * edited in place on every event, and each finished persona step gets its own reply.
- * Events of an older iteration, or of a task that has moved on, are dropped.
+ * Events of an older iteration are dropped.
  */
 export class ProgressRelay {
   readonly #context: ConversationContext;
@@ -25,9 +25,9 @@ export class ProgressRelay {
     } else if (record.status === 'running') {
       await tasks.update(taskId, { persona: event.persona });
     }
-    if (record.status !== 'running') return;
-
-    await showStatus(this.#context, record, { event });
+    // The status line is only for a task at work; a finished step's reply is never dropped,
+    // even when it comes late (the report normally waits for it).
+    if (record.status === 'running') await showStatus(this.#context, record, { event });
     const milestone = milestoneMessage(event);
     if (milestone) await replyInThread(this.#context, record, milestone);
   }

@@ -77,7 +77,10 @@ export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promi
     connection: reportConnection,
     prefix,
     logger,
-    deliver: (report) => conversation.report(report),
+    deliver: async (report) => {
+      await progress.relayed(report.taskId);
+      await conversation.report(report);
+    },
     undeliverable: (report, problem) => conversation.reportUndeliverable(report, problem),
   });
   // The gateway's model stays resident (DESIGN §4); a failure here is only a warning.

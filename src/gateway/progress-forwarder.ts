@@ -31,6 +31,12 @@ export function compareStreamIds(first: string, second: string): number {
 export interface ProgressForwarder {
   /** The id of the last stream event whose delivery (and every earlier one's) has settled. */
   cursor(): string;
+  /**
+   * Resolves once every progress event the workers have written so far for `taskId` has
+   * been relayed: the report waits for it, so the thread reads plan, change, review, test,
+   * then report, even when Slack writes run slow.
+   */
+  relayed(taskId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -121,20 +127,27 @@ export async function forwardProgress(options: ProgressForwarderOptions): Promis
     });
   };
 
-  // Catch up: relay what was written since the cursor, then go live from the last id read.
-  let readFrom = cursor;
-  let missed = 0;
-  for (;;) {
-    const entries = await commands.xrange(streamKey, `(${readFrom}`, '+', 'COUNT', backlogPageSize);
-    for (const [id, fields] of entries) {
-      readFrom = id;
-      const event = fieldsToObject(fields);
-      if (event.event !== 'progress' || event.jobId === undefined) continue;
-      missed += 1;
-      dispatch(id, event.jobId, parseJson(event.data));
+  /** Dispatches every progress event after the cursor (already dispatched ones are skipped). */
+  const readBacklog = async (): Promise<{ dispatched: number; lastId: string }> => {
+    let readFrom = cursor;
+    let dispatched = 0;
+    for (;;) {
+      const entries = await commands.xrange(streamKey, `(${readFrom}`, '+', 'COUNT', backlogPageSize);
+      for (const [id, fields] of entries) {
+        readFrom = id;
+        const event = fieldsToObject(fields);
+        if (event.event !== 'progress' || event.jobId === undefined) continue;
+        dispatched += 1;
+        dispatch(id, event.jobId, parseJson(event.data));
+      }
+      if (entries.length < backlogPageSize) return { dispatched, lastId: readFrom };
     }
-    if (entries.length < backlogPageSize) break;
-  }
+  };
+
+  // Catch up: relay what was written since the cursor, then go live from the last id read.
+  const backlog = await readBacklog();
+  const readFrom = backlog.lastId;
+  const missed = backlog.dispatched;
   await Promise.allSettled([...chains.values()]);
   if (missed > 0) logger.info({ events: missed }, 'relayed the progress missed while the gateway was down');
   if (pending.length === 0 && compareStreamIds(readFrom, cursor) > 0) cursor = readFrom;
@@ -148,6 +161,10 @@ export async function forwardProgress(options: ProgressForwarderOptions): Promis
   let closing: Promise<void> | undefined;
   return {
     cursor: () => cursor,
+    async relayed(taskId) {
+      await readBacklog();
+      await chains.get(taskId);
+    },
     close() {
       closing ??= (async () => {
         await events.close();

@@ -57,7 +57,7 @@ export interface RecordedMerge {
 
 export type RequestMatcher =
   | { method?: string; path?: string | RegExp }
-  | ((request: { method: string; path: string }) => boolean);
+  | ((request: { method: string; path: string; body?: unknown }) => boolean);
 
 export interface InjectedFailure {
   status: number;
@@ -111,6 +111,8 @@ export interface LoopbackGitHub {
   /** The next matching request(s) get this answer instead (5xx, rate limits, …). */
   failNext(matcher: RequestMatcher, failure: InjectedFailure): void;
   setMergeable(repo: RepoName, number: number, mergeable: boolean): void;
+  /** Opens a pull request as someone else would (GitHub's create rules apply); its number. */
+  addPull(repo: RepoName, pull: { head: string; base: string; title: string; body?: string }): number;
   /** Changes what `GET /repos/{owner}/{repo}` reports the token may do on `repo`. */
   setPermissions(repo: RepoName, permissions: Partial<RepoPermissions>): void;
   /** Adds a branch (the head of a PR is added when the PR is opened). */
@@ -141,7 +143,7 @@ const notFound = () => failure(404, 'Not Found');
 
 const readBody = readJsonBody;
 
-function matches(matcher: RequestMatcher, request: { method: string; path: string }): boolean {
+function matches(matcher: RequestMatcher, request: { method: string; path: string; body?: unknown }): boolean {
   if (typeof matcher === 'function') return matcher(request);
   if (matcher.method && matcher.method.toUpperCase() !== request.method) return false;
   if (typeof matcher.path === 'string') return matcher.path === request.path;
@@ -179,6 +181,11 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       const pull = findPull(nameOf(repo), number);
       if (!pull) throw new Error(`no pull request ${nameOf(repo)}#${number}`);
       pull.mergeable = mergeable;
+    },
+    addPull(repo, pull) {
+      const created = createPull(nameOf(repo), { ...pull });
+      if (created.status !== 201) throw new Error(`could not add the pull request: ${JSON.stringify(created.body)}`);
+      return (created.body as { number: number }).number;
     },
     setPermissions: (repo, granted) => void permissions.set(nameOf(repo), granted),
     addBranch: (repo, branch) => void branchesOf(nameOf(repo)).add(branch),
@@ -434,7 +441,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       const query = Object.fromEntries(url.searchParams);
       const { body, invalid } = await readBody(request);
       let answer: Answer;
-      const injected = failures.find((entry) => entry.left > 0 && matches(entry.matcher, { method, path }));
+      const injected = failures.find((entry) => entry.left > 0 && matches(entry.matcher, { method, path, body }));
       if (injected) {
         injected.left -= 1;
         const { status, body: failureBody, headers } = injected.failure;

@@ -60,6 +60,8 @@ export interface SlackCall {
   ok: boolean;
   error?: string;
   rateLimited?: boolean;
+  /** The HTTP status answered when it was not 200 (429, or an injected 5xx). */
+  httpStatus?: number;
 }
 
 export interface RecordedResponse {
@@ -90,6 +92,11 @@ export interface LoopbackSlack {
   socket: LoopbackSocketMode;
   /** The next `times` calls to `method` answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
   rateLimit(method: string, options?: { times?: number; retryAfterSeconds?: number }): void;
+  /**
+   * The next `times` calls to `method` answer HTTP `status` (default 500) before doing anything:
+   * like a Slack edge that failed the request, nothing is stored, so a retry is the only write.
+   */
+  serverError(method: string, options?: { times?: number; status?: number }): void;
   /** The next `times` calls to `method` answer `{ ok: false, error }`. */
   failNext(method: string, error: string, times?: number): void;
   /** A fresh response_url on this server. */
@@ -162,6 +169,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   const responses: RecordedResponse[] = [];
   const rateLimits = new Map<string, { times: number; retryAfterSeconds: number }>();
   const failures = new Map<string, { error: string; times: number }>();
+  const serverErrors = new Map<string, { times: number; status: number }>();
   let scopes = [...(options.scopes ?? defaultBotScopes)];
   let origin = '';
   const socket = createSocketModeServer({
@@ -182,8 +190,15 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     const limit = rateLimits.get(method);
     if (limit && limit.times > 0) {
       limit.times -= 1;
-      Object.assign(call, { rateLimited: true, error: 'ratelimited' });
+      Object.assign(call, { rateLimited: true, error: 'ratelimited', httpStatus: 429 });
       answer(response, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limit.retryAfterSeconds) });
+      return;
+    }
+    const serverError = serverErrors.get(method);
+    if (serverError && serverError.times > 0) {
+      serverError.times -= 1;
+      Object.assign(call, { error: 'server_error', httpStatus: serverError.status });
+      answer(response, serverError.status, `<html><body>${serverError.status} Service Unavailable</body></html>`);
       return;
     }
     const failure = failures.get(method);
@@ -265,6 +280,9 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     socket,
     rateLimit(method, { times = 1, retryAfterSeconds = 1 } = {}) {
       rateLimits.set(method, { times, retryAfterSeconds });
+    },
+    serverError(method, { times = 1, status = 500 } = {}) {
+      serverErrors.set(method, { times, status });
     },
     failNext(method, error, times = 1) {
       failures.set(method, { error, times });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { dirname, join } from 'node:path';
 import type { Logger } from '../../logger.ts';
 import type { Repo } from '../../queue/work-job.ts';
 import { gitAuthEnvironment, type Environment } from './git-auth.ts';
@@ -45,9 +46,23 @@ export class MirrorCache {
     const key = `${input.repo.owner}/${input.repo.name}`;
     return this.#lock.run(key, async () => {
       const mirrorDir = this.pathOf(input.repo);
-      if (await isBareRepository(mirrorDir)) await this.#fetch(mirrorDir, input);
-      else await this.#clone(mirrorDir, input);
-      return action(mirrorDir);
+      // Other worker processes may share WORKSPACE_DIR: a lock file beside the mirror
+      // keeps their clones and fetches of one repository apart too.
+      await mkdir(dirname(mirrorDir), { recursive: true });
+      const release = await lockfile.lock(mirrorDir, {
+        realpath: false,
+        lockfilePath: `${mirrorDir}.lock`,
+        stale: 60_000,
+        update: 10_000,
+        retries: { retries: 600, minTimeout: 100, maxTimeout: 1000 },
+      });
+      try {
+        if (await isBareRepository(mirrorDir)) await this.#fetch(mirrorDir, input);
+        else await this.#clone(mirrorDir, input);
+        return await action(mirrorDir);
+      } finally {
+        await release().catch(() => undefined);
+      }
     });
   }
 
