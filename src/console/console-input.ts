@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { approvalActionIds } from '../conversation/approval.ts';
+import { decisionOf } from '../conversation/approval.ts';
 import type { Conversation } from '../conversation/conversation.ts';
 import { helpText } from '../conversation/parse-command.ts';
 import { routeActionIds, type RouteChoice } from '../conversation/route-decision.ts';
@@ -28,7 +28,7 @@ const routeChoices = new Map<string, RouteChoice>(
 );
 
 export const consoleHelp = `${helpText('')}
-Type a button's word (approve, reject, low, medium, high, decline) to click it; \`reply <text>\` answers in the newest task's thread; \`quit\` leaves.`;
+Type a button's word (approve, reject, escalate, low, medium, high, decline) to click it; \`reply <text>\` answers in the newest task's thread; \`quit\` leaves.`;
 
 /**
  * Reads the terminal line by line: a task, a command, a button's word, a reply to the
@@ -46,10 +46,10 @@ export function readConsoleInput(options: ConsoleInputOptions): Promise<void> {
     const route = routeChoices.get(choice.button.actionId);
     if (route) {
       background.run('route', () => conversation.routeClick({ ...base, choice: route, taskId: choice.button.value }));
-    } else {
-      const decision = choice.button.actionId === approvalActionIds.approve ? 'approve' : 'reject';
-      background.run('decision', () => conversation.decisionClick({ ...base, decision, value: choice.button.value }));
+      return;
     }
+    const decision = decisionOf(choice.button.actionId);
+    if (decision) background.run('decision', () => conversation.decisionClick({ ...base, decision, value: choice.button.value }));
   };
 
   return new Promise((resolve) => {

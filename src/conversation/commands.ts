@@ -4,6 +4,7 @@ import type { ConversationContext, PrivateReply } from './conversation-context.t
 import { repoText } from './access-policy.ts';
 import { formatElapsed, personaLabels } from './task-messages.ts';
 import { replyInThread, showStatus } from './task-thread.ts';
+import { workerLines } from './worker-lines.ts';
 
 
 const cancellable = ['screening', 'queued', 'running', 'reported', 'awaiting_approval', 'stuck'] as const;
@@ -16,14 +17,14 @@ function gigabytes(bytes: number | undefined): string {
 export async function statusText(context: ConversationContext): Promise<string> {
   const [counts, workers, active, models] = await Promise.all([
     context.workQueue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
-    context.status.workers().catch(() => []),
+    context.status.workers().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
     context.tasks.listActive(),
     context.status.loadedModels().catch(() => []),
   ]);
   const now = context.now();
   const lines = [
     `*Queue* — ${counts.waiting ?? 0} waiting · ${counts.active ?? 0} running · ${counts.delayed ?? 0} retrying · ${counts.failed ?? 0} failed · ${counts.completed ?? 0} done`,
-    `*Workers online* — ${workers.length}${workers.length ? `: ${workers.map((worker) => worker.name).join(', ')}` : ''}`,
+    ...workerLines(workers, now),
   ];
   const working = active.filter((task) => ['queued', 'running', 'screening'].includes(task.status));
   lines.push(`*Tasks in progress* — ${working.length}`);

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { PullRequests, MergeMethod } from '../github/pull-requests.ts';
 import type { Logger } from '../logger.ts';
 import type { Repo } from '../queue/work-job.ts';
+import type { WorkerListing } from '../queue/worker-registry.ts';
 import type { TaskStore } from '../tasks/task-store.ts';
 import type { AccessPolicy } from './access-policy.ts';
 import type { Surface } from './surface.ts';
@@ -40,7 +41,8 @@ export interface TaskCanceller {
 
 /** What `/tandem status` reports about the machines. */
 export interface StatusSources {
-  workers(): Promise<{ name: string; address?: string }[]>;
+  /** The registered workers, each with its heartbeat's age and whether it has gone silent. */
+  workers(): Promise<WorkerListing>;
   loadedModels(): Promise<{ url: string; models: { name: string; sizeVram?: number }[]; error?: string }[]>;
 }
 
@@ -56,6 +58,8 @@ export interface ConversationContext {
   canceller: TaskCanceller;
   status: StatusSources;
   mergeMethod: MergeMethod;
+  /** The frontier model of the SOS path, when FRONTIER_* are set: stuck tasks offer Escalate. */
+  frontier?: { model: string; origin: string };
   logger: Logger;
   now: () => number;
 }

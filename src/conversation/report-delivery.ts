@@ -2,7 +2,9 @@ import type { ReportJob } from '../queue/report-job.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import type { ConversationContext } from './conversation-context.ts';
 import { approvalButtons } from './approval.ts';
-import { formatElapsed, oneLine } from './task-messages.ts';
+import { accountingLine, frontierLine } from './report-message.ts';
+import { sosPrompt } from './sos-prompt.ts';
+import { oneLine } from './task-messages.ts';
 import { replyInThread, showStatus } from './task-thread.ts';
 import type { FollowUps } from './follow-ups.ts';
 
@@ -43,48 +45,59 @@ export class ReportDelivery {
   }
 
   async #deliver(record: TaskRecord, report: ReportJob): Promise<void> {
-    const { tasks, surface, pullRequests, reportWriter } = this.#context;
+    const { tasks, surface, pullRequests, reportWriter, frontier } = this.#context;
     const stuck = report.status === 'stuck';
     await showStatus(this.#context, record, { headline: '📝 Documenter is writing the report' });
     const written = await reportWriter.write(report);
     const threadLink = record.threadTs ? await surface.link(record.channel, record.threadTs) : undefined;
     const body = threadLink ? `${written.markdown}\n\n---\n💬 [The Slack thread for this task](${threadLink})` : written.markdown;
-    const pull = await pullRequests.openOrUpdate({
-      repo: record.repo!,
-      head: report.branch!,
-      base: report.baseBranch ?? record.baseBranch ?? 'main',
-      title: stuck ? `[stuck] ${written.title}` : written.title,
-      body,
-      draft: stuck,
-    });
+    // GitHub refuses a PR without commits: a task stuck before it changed anything gets none.
+    const pull =
+      stuck && report.diffStat.files === 0 && !record.prNumber
+        ? undefined
+        : await pullRequests.openOrUpdate({
+            repo: record.repo!,
+            head: report.branch!,
+            base: report.baseBranch ?? record.baseBranch ?? 'main',
+            title: stuck ? `[stuck] ${written.title}` : written.title,
+            body,
+            draft: stuck,
+          });
     const moved = await tasks.transition(record.taskId, {
       from: ['queued', 'running', 'reported'],
       to: stuck ? 'stuck' : 'awaiting_approval',
       patch: {
         branch: report.branch,
         baseBranch: report.baseBranch ?? record.baseBranch,
-        prNumber: pull.number,
-        prUrl: pull.url,
+        prNumber: pull?.number ?? record.prNumber,
+        prUrl: pull?.url ?? record.prUrl,
         persona: undefined,
         reason: stuck ? oneLine(report.error?.message ?? 'the local models could not finish', 300) : undefined,
       },
     });
     if (!moved.ok) return;
     const task = moved.record;
+    const cloud = frontierLine(report);
+    if (cloud) await replyInThread(this.#context, task, { text: cloud });
     const tests = report.test?.counts ? ` · tests ${report.test.counts.passed}/${report.test.counts.passed + report.test.counts.failed}` : '';
+    const pullLink = pull ? `<${pull.url}|#${pull.number}>` : undefined;
     const headline = stuck
-      ? `🆘 *Stuck* after ${report.attempts} attempts — draft PR <${pull.url}|#${pull.number}>`
-      : `📝 *Report* — PR <${pull.url}|#${pull.number}> is ready${tests}`;
+      ? `🆘 *Stuck* after ${report.attempts} attempts — ${pullLink ? `draft PR ${pullLink}` : 'no changes yet, so no PR'}`
+      : `📝 *Report* — PR ${pullLink} is ready${tests}`;
     const sos = stuck
-      ? [`What failed: ${oneLine(report.error?.message ?? 'the tests still fail', 400)}`,
-         'Reply in this thread with guidance to try another iteration, or a human lead can hand it to a frontier model (SOS) or reject it.']
+      ? [
+          `What failed: ${oneLine(report.error?.message ?? 'the tests still fail', 400)}`,
+          frontier
+            ? `The attached SOS prompt is ready to paste into a frontier chat. Reply in this thread with guidance to try another iteration, or a human lead can *Escalate* (the next Coder runs on ${frontier.model}) or reject it.`
+            : 'The attached SOS prompt is ready to paste into a frontier chat; reply in this thread with what it says (or your own guidance) to try another iteration, or a human lead can reject it.',
+        ]
       : [];
     const decisionMessageTs = await replyInThread(this.#context, task, {
       text: `${headline}\n${written.summary}`,
       items: sos,
-      context: `${report.diffStat.files} files (+${report.diffStat.insertions} −${report.diffStat.deletions}) · ${formatElapsed(report.wallMs)} · iteration ${task.iteration}`,
-      attachment: stuck && report.test ? { filename: `task-${task.taskId}-tests.txt`, title: 'Last test output', content: report.test.outputTail } : undefined,
-      buttons: approvalButtons(task.taskId, task.iteration, stuck),
+      context: `${report.diffStat.files} files (+${report.diffStat.insertions} −${report.diffStat.deletions}) · ${accountingLine(report)} · iteration ${task.iteration}`,
+      attachment: stuck ? { filename: `tandem-${task.taskId}-sos.md`, title: 'SOS prompt for a frontier model', content: sosPrompt(report) } : undefined,
+      buttons: approvalButtons(task.taskId, task.iteration, stuck, frontier?.model),
     });
     await tasks.update(task.taskId, { decisionMessageTs });
     await showStatus(this.#context, task, { headline: stuck ? '🆘 Stuck — waiting for a human lead' : '✅ Done — waiting for a human lead' });

@@ -61,21 +61,32 @@ export function testLine(test: TestResult | undefined, labels: ReportLabels): st
   return `\`${test.command}\` → ${state} (exit ${test.exitCode ?? '—'})${counts} · ${formatDuration(test.durationMs)}`;
 }
 
+/** Calls, tokens, model time and loading time over every persona of a report. */
+export function usageTotal(usage: ReportJob['usage']): Usage {
+  return Object.values(usage).reduce<Usage>(
+    (sum, value) => ({
+      calls: sum.calls + (value?.calls ?? 0),
+      promptTokens: sum.promptTokens + (value?.promptTokens ?? 0),
+      outputTokens: sum.outputTokens + (value?.outputTokens ?? 0),
+      durationMs: sum.durationMs + (value?.durationMs ?? 0),
+      loadMs: sum.loadMs + (value?.loadMs ?? 0),
+    }),
+    { calls: 0, promptTokens: 0, outputTokens: 0, durationMs: 0, loadMs: 0 },
+  );
+}
+
 function usageTable(usage: ReportJob['usage'], labels: ReportLabels): string[] {
   const rows = Object.entries(usage).filter((entry): entry is [string, Usage] => entry[1] !== undefined);
   if (rows.length === 0) return [];
-  const total = rows.reduce(
-    (sum, [, value]) => ({ calls: sum.calls + value.calls, promptTokens: sum.promptTokens + value.promptTokens, outputTokens: sum.outputTokens + value.outputTokens, durationMs: sum.durationMs + value.durationMs }),
-    { calls: 0, promptTokens: 0, outputTokens: 0, durationMs: 0 },
-  );
+  const total = usageTotal(usage);
   const row = (name: string, value: typeof total) =>
-    `| ${name} | ${value.calls} | ${count(value.promptTokens)} | ${count(value.outputTokens)} | ${formatDuration(value.durationMs)} |`;
+    `| ${name} | ${value.calls} | ${count(value.promptTokens)} | ${count(value.outputTokens)} | ${formatDuration(value.durationMs)} | ${formatDuration(value.loadMs)} |`;
   const personaName = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
   return [
     `### ${labels.usage}`,
     '',
-    `| ${labels.persona} | ${labels.calls} | ${labels.promptTokens} | ${labels.outputTokens} | ${labels.time} |`,
-    '|---|---:|---:|---:|---:|',
+    `| ${labels.persona} | ${labels.calls} | ${labels.promptTokens} | ${labels.outputTokens} | ${labels.time} | ${labels.loading} |`,
+    '|---|---:|---:|---:|---:|---:|',
     ...rows.map(([name, value]) => row(personaName(name), value)),
     row(`**${labels.total}**`, total),
     '',
@@ -95,6 +106,11 @@ function failureLines(report: ReportJob, labels: ReportLabels): string[] {
     lines.push(`#### ${labels.lastOutput}`, '', fenced(lastLines(report.test.outputTail, outputTailLines, labels), 'text'), '');
   }
   return lines;
+}
+
+function timeSpent(report: ReportJob, labels: ReportLabels): string {
+  const total = usageTotal(report.usage);
+  return labels.timeSpent(formatDuration(report.wallMs), formatDuration(total.durationMs), formatDuration(total.loadMs), formatDuration(report.testMs ?? 0));
 }
 
 /**
@@ -124,6 +140,8 @@ export function renderReportFacts(report: ReportJob, language: LanguageCode): st
     `- **${labels.review}:** ${labels.rounds(report.review.rounds)} · ${report.review.approved ? labels.approved : labels.notApproved}`,
     ...(tester ? [`- **${labels.tester}:** ${tester}`] : []),
     `- **${labels.attempts}:** ${labels.coderAttempts(report.attempts)}`,
+    `- **${labels.time}:** ${timeSpent(report, labels)}`,
+    ...(report.frontier ? [`- **Coder:** ${labels.frontierCoder(report.frontier.model, report.frontier.origin)}`] : []),
     '',
   ];
   if (diff.text.trim() !== '') {

@@ -18,7 +18,11 @@ export interface ReportLabels {
   promptTokens: string;
   outputTokens: string;
   time: string;
+  loading: string;
   total: string;
+  /** `4m12s in all: models 2m01s (loading 12s), tests 40s` */
+  timeSpent: (wall: string, models: string, loading: string, tests: string) => string;
+  frontierCoder: (model: string, origin: string) => string;
   whatFailed: string;
   lastOutput: string;
   uncovered: string;
@@ -62,7 +66,10 @@ const en: ReportLabels = {
   promptTokens: 'Prompt tokens',
   outputTokens: 'Output tokens',
   time: 'Time',
+  loading: 'Loading',
   total: 'Total',
+  timeSpent: (wall, models, loading, tests) => `${wall} in all: models ${models} (loading ${loading}), tests ${tests}`,
+  frontierCoder: (model, origin) => `the Coder ran on ${model} at ${origin} (escalated); every other persona ran locally`,
   whatFailed: 'What failed',
   lastOutput: 'Last test output',
   uncovered: 'uncovered',
@@ -107,7 +114,10 @@ const ko: ReportLabels = {
   promptTokens: '프롬프트 토큰',
   outputTokens: '출력 토큰',
   time: '시간',
+  loading: '로딩',
   total: '합계',
+  timeSpent: (wall, models, loading, tests) => `전체 ${wall}: 모델 ${models} (로딩 ${loading}), 테스트 ${tests}`,
+  frontierCoder: (model, origin) => `코더는 ${origin}의 ${model}에서 실행되었습니다 (에스컬레이션); 나머지 페르소나는 로컬에서 실행되었습니다`,
   whatFailed: '실패 원인',
   lastOutput: '마지막 테스트 출력',
   uncovered: '다루지 않은 시나리오',

@@ -33,6 +33,8 @@ export interface QueueIterationInput {
   reflection: boolean;
   /** Take the thread's pending replies into this iteration (follow-ups). */
   takeFeedback: boolean;
+  /** A lead escalated the task: the iteration's Coder is the frontier model. */
+  escalated?: boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function queueIteration(
       baseBranch: queued.baseBranch,
       feedback,
       iteration: input.iteration,
+      escalated: input.escalated ?? false,
     });
   } catch (error) {
     const reason = `could not queue the task: ${describeError(error)}`;

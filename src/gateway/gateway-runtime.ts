@@ -60,8 +60,9 @@ export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promi
     reportWriter: createReportWriter({ client: models, config, logger }),
     pullRequests: options.pullRequests,
     canceller: { cancel: async (taskId) => void (await publishCancel(commands, prefix, taskId)) },
-    status: machineStatus({ workQueue, config }),
+    status: machineStatus({ redis: commands, config, now: options.now ?? Date.now }),
     mergeMethod: config.github.mergeMethod,
+    frontier: frontierOf(config),
     logger,
     now: options.now ?? Date.now,
   });
@@ -102,4 +103,10 @@ export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promi
       return closing;
     },
   };
+}
+
+/** The frontier model stuck tasks may be escalated to: set only when all three FRONTIER_* are. */
+function frontierOf(config: Config): { model: string; origin: string } | undefined {
+  const { apiUrl, apiKey, model } = config.frontier;
+  return apiUrl && apiKey && model ? { model, origin: new URL(apiUrl).origin } : undefined;
 }

@@ -1,21 +1,19 @@
-import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { StatusSources } from '../conversation/conversation-context.ts';
 import { describeError } from '../errors.ts';
 import { OllamaResidency } from '../models/ollama-residency.ts';
+import { listWorkers } from '../queue/worker-registry.ts';
 
-/** Workers online (BullMQ's client list for `work`) and the models each Ollama holds. */
-export function machineStatus(options: { workQueue: Queue; config: Config; fetch?: typeof fetch }): StatusSources {
+/** The workers' registry (with their heartbeats) and the models each Ollama holds. */
+export function machineStatus(options: { redis: Redis; config: Config; now: () => number; fetch?: typeof fetch }): StatusSources {
   const hosts = [...new Set([options.config.ollama.routerUrl, options.config.ollama.workerUrl])];
   const baseFetch = options.fetch ?? fetch;
   // `/tandem status` answers even when an Ollama is down or unreachable.
   const quickFetch: typeof fetch = (input, init) => baseFetch(input, { ...init, signal: AbortSignal.timeout(3000) });
   const residencies = hosts.map((host) => new OllamaResidency({ host, fetch: quickFetch }));
   return {
-    async workers() {
-      const clients = await options.workQueue.getWorkers();
-      return clients.map((client) => ({ name: client.name ?? client.id ?? '?', address: client.addr }));
-    },
+    workers: () => listWorkers(options.redis, options.config.redis.prefix, { now: options.now }),
     loadedModels() {
       return Promise.all(
         residencies.map(async (residency) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TandemError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
-import { contextWindowFor, estimateMessagesTokens } from './context-window.ts';
+import { contextWindowFor, estimateMessagesTokens, fitText } from './context-window.ts';
 import type { ChatMessage, ModelClient } from './model-client.ts';
 
 export interface CallUsage {
@@ -38,6 +38,11 @@ export interface StructuredCallInput<Schema extends z.ZodType> {
   maxContext: number;
   /** Room kept for the answer, in tokens. */
   answerTokens?: number;
+  /**
+   * Room the prompt leaves for the repair retry (default 1024 tokens): the rejected answer
+   * is quoted back cut to fit it, so the retry stays within the same `num_ctx`.
+   */
+  repairTokens?: number;
   temperature?: number;
   signal?: AbortSignal;
   logger?: Logger;
@@ -112,10 +117,10 @@ export async function structuredCall<Schema extends z.ZodType>(
     lastProblem = checked.problem;
     logger.warn({ persona: input.persona, attempt, problem: lastProblem }, 'model answer rejected');
     messages.push(
-      { role: 'assistant', content: answer.content.slice(0, 4000) },
+      { role: 'assistant', content: fitText(answer.content, Math.max(64, (input.repairTokens ?? 1024) - 300)) },
       {
         role: 'user',
-        content: `Your answer was rejected: ${lastProblem}. Answer again with only one JSON object that follows the schema exactly.`,
+        content: `Your answer was rejected: ${lastProblem.slice(0, 600)}. Answer again with only one JSON object that follows the schema exactly.`,
       },
     );
   }

@@ -31,6 +31,8 @@ export interface CoderContext {
   testCommand: string | undefined;
   /** Current content of the files the change touches or needs. */
   files: { path: string; content: string }[];
+  /** Which of `files` the branch already changes: kept before the other relevant files when room is short. */
+  changing?: string[];
   tree: string[];
   /** Tail of the failing test run, when the last attempt failed. */
   failingOutput?: string;
@@ -50,8 +52,13 @@ Answer with one JSON object:
   - "delete": removes the file.
 Paths must stay inside the repository. Keep the repository's style. The tests are run for real after your edits.`;
 
-/** The user message for the Coder, fitted to `budgetTokens`. */
+/**
+ * The user message for the Coder, fitted to `budgetTokens`. When room is short, sections
+ * are kept in this order (issue: context budgets): the plan; the request, the lead's
+ * feedback and the failing output; the files being changed; other relevant files; the tree.
+ */
 export function coderUserPrompt(context: CoderContext, budgetTokens: number): string {
+  const changing = new Set(context.changing ?? []);
   const plan = [
     context.plan.summary,
     ...context.plan.steps.map((step, index) => `${index + 1}. ${step}`),
@@ -65,11 +72,12 @@ export function coderUserPrompt(context: CoderContext, budgetTokens: number): st
       { title: 'Plan', body: plan, priority: 0 },
       { title: 'Feedback from the team lead', body: context.feedback.join('\n\n'), priority: 1 },
       { title: 'Edits of your last attempt that failed', body: context.editProblems.join('\n'), priority: 2 },
-      { title: 'Failing test output (fix this)', body: context.failingOutput ?? '', priority: 2, keep: 'tail' },
+      { title: 'Failing test output (fix this)', body: context.failingOutput ?? '', priority: 2, keep: 'tail', maxShare: 0.3 },
       { title: 'Reviewer comments to address', body: comments, priority: 2 },
       { title: 'Test command', body: context.testCommand ?? '(none detected)', priority: 3 },
-      { title: 'Files', body: formatFiles(context.files), priority: 4 },
-      { title: 'File tree', body: context.tree.join('\n'), priority: 5 },
+      { title: 'Files being changed', body: formatFiles(context.files.filter((file) => changing.has(file.path))), priority: 4 },
+      { title: 'Other relevant files', body: formatFiles(context.files.filter((file) => !changing.has(file.path))), priority: 5 },
+      { title: 'File tree', body: context.tree.join('\n'), priority: 6 },
     ],
     budgetTokens,
   );

@@ -16,6 +16,7 @@ Read the request, the file tree and the files shown. Answer with one JSON object
 - "summary": one sentence saying what will change.
 - "steps": the concrete implementation steps, each naming the files it touches.
 - "tests": the test scenarios that prove the change works, each with a short "name" and a "scenario" (given / when / then).
+- "missingKnowledge" (optional): only when the task cannot be done without knowledge that is neither in the repository nor common knowledge (a private API's contract, an unpublished service, a decision only the team can make), list what you would need to know. Leave it out otherwise: the team then stops and asks a human.
 Plan only what the request asks for. Prefer small changes that follow the repository's existing style.`;
 
 /** The user message for the Planner, fitted to `budgetTokens`. */

@@ -7,6 +7,8 @@ export interface PromptSection {
   priority: number;
   /** Which end to keep when the section must be cut. */
   keep?: 'ends' | 'tail';
+  /** The largest share of the whole budget this section may take (0–1), so a huge log leaves room for what follows. */
+  maxShare?: number;
 }
 
 /**
@@ -22,13 +24,14 @@ export function composePrompt(sections: PromptSection[], budgetTokens: number): 
   for (const section of [...present].sort((left, right) => left.priority - right.priority)) {
     const framing = estimateTokens(section.title) + 4;
     const whole = estimateTokens(section.body) + framing;
-    if (whole <= remaining) {
+    const allowed = section.maxShare === undefined ? remaining : Math.min(remaining, Math.floor(budgetTokens * section.maxShare));
+    if (whole <= allowed) {
       fitted.set(section, section.body);
       remaining -= whole;
-    } else if (remaining - framing > 200) {
-      const room = remaining - framing - 20;
+    } else if (allowed - framing > 200) {
+      const room = allowed - framing - 20;
       fitted.set(section, section.keep === 'tail' ? tailText(section.body, room) : fitText(section.body, room));
-      remaining = 0;
+      remaining -= room + framing;
     } else {
       fitted.set(section, '(omitted: no room left in the context window)');
     }

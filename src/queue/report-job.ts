@@ -42,6 +42,12 @@ export const reportJobSchema = z.object({
   attempts: z.number().int().nonnegative(),
   usage: usageByPersonaSchema,
   wallMs: z.number().nonnegative(),
+  /** Time spent running tests and installs. */
+  testMs: z.number().nonnegative().optional(),
+  /** The branch's diff against its base, cut to a size a chat file holds; sent for stuck tasks (the SOS prompt). */
+  diff: z.string().max(100_000).optional(),
+  /** Set when this iteration's Coder was the frontier model: which one, and where its calls went. */
+  frontier: z.object({ model: z.string(), origin: z.string() }).optional(),
   /** Why the task failed or is stuck, in words a person can act on. */
   error: z
     .object({ code: z.string(), message: z.string(), persona: z.string().optional() })

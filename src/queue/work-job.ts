@@ -19,6 +19,11 @@ export const planSchema = z.object({
   summary: z.string().min(1),
   steps: z.array(z.string().min(1)).min(1),
   tests: z.array(z.object({ name: z.string().min(1), scenario: z.string().min(1) })),
+  /**
+   * What the Planner says it would need to know and cannot find in the repository (a
+   * private API, an undocumented service): when non-empty the task stops for a human lead.
+   */
+  missingKnowledge: z.array(z.string().min(1)).optional(),
 });
 export type Plan = z.infer<typeof planSchema>;
 
@@ -78,6 +83,8 @@ export const checkpointSchema = z.object({
   lastTest: testResultSchema.optional(),
   coderSummaries: z.array(z.string()),
   usage: usageByPersonaSchema,
+  /** Time spent in test runs and dependency installs, in all. */
+  testMs: z.number().nonnegative().default(0),
   startedAt: z.number(),
 });
 export type Checkpoint = z.infer<typeof checkpointSchema>;
@@ -99,6 +106,8 @@ export const workJobSchema = z.object({
   feedback: z.array(z.string()).default([]),
   /** 1 for the first run of a task, +1 for each follow-up. */
   iteration: z.number().int().positive().default(1),
+  /** A human lead escalated the task (SOS): this iteration's Coder is the frontier model. */
+  escalated: z.boolean().default(false),
   checkpoint: checkpointSchema.optional(),
 });
 export type WorkJob = z.infer<typeof workJobSchema>;

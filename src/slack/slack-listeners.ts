@@ -1,7 +1,7 @@
 import type { App, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Conversation } from '../conversation/conversation.ts';
-import { approvalActionIds } from '../conversation/approval.ts';
+import { decisionOf } from '../conversation/approval.ts';
 import { routeActionIds, type RouteChoice } from '../conversation/route-decision.ts';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -117,8 +117,10 @@ export function registerSlackListeners(app: App, dependencies: ListenerDependenc
     const choice = routeChoices.get(action.action_id);
     if (choice) {
       background.run('route click', () => conversation.routeClick({ ...base, choice, taskId: action.value }));
-    } else if (action.action_id === approvalActionIds.approve || action.action_id === approvalActionIds.reject) {
-      const decision = action.action_id === approvalActionIds.approve ? 'approve' : 'reject';
+      return;
+    }
+    const decision = decisionOf(action.action_id);
+    if (decision) {
       background.run('decision click', () => conversation.decisionClick({ ...base, decision, value: action.value }));
     }
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Config } from '../config.ts';
@@ -8,9 +9,13 @@ import { RetryingModelClient, type ModelRetryOptions } from '../models/retrying-
 import { subscribeCancel } from '../queue/cancel-channel.ts';
 import { createQueue, createRedisConnection, queueNames } from '../queue/queues.ts';
 import { redisErrorListener } from '../queue/redis-errors.ts';
+import { ModelMemory } from '../models/model-memory.ts';
+import { OllamaResidency } from '../models/ollama-residency.ts';
+import { frontierCoder } from './pipeline/frontier-coder.ts';
 import { PersonaCaller } from './pipeline/persona-caller.ts';
 import { ProcessTestRunner } from './test-runner/process-test-runner.ts';
 import type { TestRunner } from './test-runner/test-runner.ts';
+import { WorkerRegistration } from './worker-registration.ts';
 import { createWorkProcessor, shutdownReason } from './work-processor.ts';
 import { GitWorkspace } from './workspace/git-workspace.ts';
 import type { Workspace } from './workspace/workspace.ts';
@@ -31,6 +36,12 @@ export interface WorkerRoleOptions {
   modelTimeoutMs?: number;
   /** Retries of a failed model call before the job's own retries (default 3 tries, 2 s doubling). */
   modelRetry?: Omit<ModelRetryOptions, 'logger'>;
+  /** What the worker's Ollama holds (for the memory budget); default: `/api/ps` at WORKER_OLLAMA_URL. */
+  residency?: OllamaResidency;
+  /** The `fetch` the frontier model client uses (default: the global one). */
+  fetch?: typeof fetch;
+  /** How often this worker refreshes its registration for `/tandem status` (default 5 s). */
+  heartbeatMs?: number;
 }
 
 export interface WorkerRole {
@@ -42,7 +53,8 @@ export interface WorkerRole {
 /** The Mac Mini side: drains the `work` queue through the persona pipeline. */
 export async function startWorkerRole(options: WorkerRoleOptions): Promise<WorkerRole> {
   const { config, logger } = options;
-  const name = `${hostname()}-${process.pid}`;
+  // Unique even for two roles in one process (each has its own registration).
+  const name = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const prefix = config.redis.prefix;
   const commands = createRedisConnection(options.redisUrl, { logger, name: 'worker commands' });
   const subscriber = createRedisConnection(options.redisUrl, { logger, name: 'worker cancel subscriber' });
@@ -70,6 +82,14 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
       residentModel: config.models.worker,
       idleRelease: config.worker.idleRelease,
       maxContext: config.worker.maxContext,
+      memory: new ModelMemory({
+        residency: options.residency ?? new OllamaResidency({ host: config.ollama.workerUrl }),
+        budgetBytes: config.worker.memoryBytes,
+        residentModel: config.models.worker,
+        maxContext: config.worker.maxContext,
+        logger,
+      }),
+      frontier: frontierCoder(config, options.fetch),
       logger,
     }),
     coderMaxAttempts: config.worker.coderMaxAttempts,
@@ -107,6 +127,14 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
     for (const jobId of runningJobs) if (isIterationOf(jobId, taskId)) worker.cancelJob(jobId, 'cancelled');
   });
 
+  // Many workers: registered for `/tandem status`, with a heartbeat; removed in close().
+  const registration = new WorkerRegistration({
+    redis: commands, prefix, name, models: config.models, concurrency: config.worker.concurrency,
+    runningJobs: () => runningJobs, logger, now: dependencies.now, heartbeatMs: options.heartbeatMs,
+  });
+  await registration.start();
+  for (const event of ['active', 'completed', 'failed'] as const) worker.on(event, () => void registration.refresh());
+
   void worker.run().catch((error: unknown) => logger.error({ err: error }, 'worker stopped'));
   await worker.waitUntilReady();
   logger.info({ worker: name, prefix, concurrency: config.worker.concurrency, models: config.models }, 'worker ready');
@@ -121,6 +149,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
         const stopped = worker.close();
         worker.cancelAllJobs(shutdownReason);
         await stopped;
+        await registration.close().catch((error: unknown) => logger.warn({ err: error }, 'could not remove the worker registration'));
         await reportQueue.close();
         await Promise.allSettled([commands.quit(), subscriber.quit(), workerConnection.quit()]);
       })();

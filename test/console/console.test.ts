@@ -29,6 +29,7 @@ before(async () => {
     TANDEM_HOME: join(root, 'home'),
     QUEUE_PREFIX: 'console-test',
     TEST_TIMEOUT_SECONDS: '120',
+    WORKER_MEMORY_GB: '64',
     GIT_AUTHOR_NAME: 'tester',
     GIT_AUTHOR_EMAIL: 'tester@example.invalid',
     GIT_COMMITTER_NAME: 'tester',

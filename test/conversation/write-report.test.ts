@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { detectLanguage, languageName, renderReportFacts, writeReport, type WriteReportInput } from '../../src/conversation/write-report.ts';
+import { accountingLine } from '../../src/conversation/report-message.ts';
 import { TandemError } from '../../src/errors.ts';
 import { OllamaModelClient } from '../../src/models/ollama-model-client.ts';
 import type { ReportJob } from '../../src/queue/report-job.ts';
@@ -182,4 +183,16 @@ test('cancellation is passed on', async () => {
   while (chats().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
   controller.abort();
   await assert.rejects(pending, (error: unknown) => error instanceof TandemError && error.code === 'task_cancelled');
+});
+
+test('the facts and the thread footnote account for tokens, model time, model loading, test time and wall time', async () => {
+  const job = report({ testMs: 40_200, usage: { coder: { calls: 3, promptTokens: 24_000, outputTokens: 5_000, durationMs: 190_000, loadMs: 12_000 } } });
+  const facts = renderReportFacts(job, 'en');
+  assert.match(facts, /\| Persona \| Calls \| Prompt tokens \| Output tokens \| Time \| Loading \|/);
+  assert.match(facts, /\| Coder \| 3 \| 24,000 \| 5,000 \| 3m10s \| 12\.0s \|/);
+  assert.match(facts, /- \*\*Time:\*\* 4m12s in all: models 3m10s \(loading 12\.0s\), tests 40\.2s/);
+  assert.equal(accountingLine(job), '4m12s · models 3m10s (loading 12.0s) · tests 40.2s · 24,000 tokens in, 5,000 out');
+  assert.match(renderReportFacts(job, 'ko'), /전체 4m12s: 모델 3m10s \(로딩 12\.0s\), 테스트 40\.2s/);
+  const escalated = renderReportFacts({ ...job, frontier: { model: 'frontier-large', origin: 'https://api.example.com' } }, 'en');
+  assert.match(escalated, /- \*\*Coder:\*\* the Coder ran on frontier-large at https:\/\/api\.example\.com \(escalated\)/);
 });

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
+import { silentLogger } from '../../src/logger.ts';
+import { WorkerRegistration } from '../../src/worker/worker-registration.ts';
 import { channel, createGatewayHarness, developer, lead, secondLead, signingSecret, type GatewayHarness, type SlackMode } from '../kit/gateway-harness.ts';
 import { personaOf } from '../kit/ollama-server.ts';
 import { calculatorRepo, fullTeam, json } from '../kit/scripted-team.ts';
@@ -133,13 +136,27 @@ describe('Slack intake over HTTP: signatures, retries, guardrail, routing, comma
       assert.deepEqual(kept!.pendingFeedback, ['<@UDEV1>: use a named export please'], 'kept for the next iteration');
       assert.equal(kept!.status, 'running', 'the running iteration goes on');
 
+      // What a Mac Mini that died without closing leaves: a registration whose heartbeat stopped a minute ago.
+      const gone = new WorkerRegistration({
+        redis: harness.connection, prefix: harness.prefix, name: 'mini-gone-77-0000', host: 'mini-gone',
+        models: harness.config.models, concurrency: 2, runningJobs: () => ['a1b2c3d4-1'], logger: silentLogger,
+        now: () => Date.now() - 60_000, heartbeatMs: 1_000,
+      });
+      await gone.start();
       const status = await harness.driver.slashCommand({ text: 'status', userId: developer, channelId: channel });
       const statusText = await harness.slack.waitFor(
         () => harness.slack.responses(String((status.payload as { response_url: string }).response_url)).map((response) => JSON.stringify(response.body)).find(Boolean),
         5000,
         'the status answer',
       );
-      assert.match(statusText, /Workers online\* — 1/);
+      await gone.close();
+      assert.match(statusText, /Workers online\* — 1 · 1 gone silent/);
+      const workerLine = (name: RegExp) => statusText.split('\\n').find((line) => name.test(line)) ?? '';
+      const live = workerLine(new RegExp(`\`${hostname()}-${process.pid}-[0-9a-f]{4}\` on ${hostname()}`));
+      assert.match(live, new RegExp(`running \`${task.taskId}\` · heartbeat \\d+s ago · concurrency 1 · up [\\dhms]+ · `));
+      assert.match(live, /qwen3-coder-next:q4_K_M \(planner, coder, reviewer, tester\)/);
+      const silent = workerLine(/mini-gone/);
+      assert.match(silent, /`mini-gone-77-0000` on mini-gone · ⚠️ \*gone silent\*, last heartbeat 1m0\ds ago · was running `a1b2c3d4` · concurrency 2/);
       assert.match(statusText, new RegExp(task.taskId));
       assert.match(statusText, /Planner/);
       assert.match(statusText, /Models at http:\/\/127\.0\.0\.1/);
@@ -235,7 +252,7 @@ describe('a stuck task', () => {
       5000,
     );
     assert.match(report.text, /Stuck/);
-    assert.match(JSON.stringify(report.blocks), /frontier model \(SOS\)/);
+    assert.match(JSON.stringify(report.blocks), /SOS prompt is ready to paste/);
     assert.match(JSON.stringify(report.blocks), /tandem_reject/);
     assert.doesNotMatch(JSON.stringify(report.blocks), /tandem_approve/, 'a stuck draft cannot be approved');
     await harness.slack.waitFor(() => harness.slack.files().find((file) => /adds two numbers/.test(String(file.content))), 5000, 'the test output file');

@@ -36,6 +36,17 @@ test('`tandem all` runs gateway and worker in one process: /tandem → PR → me
   const running = startTandemProcess('all', { ...harness.environment, LOG_LEVEL: 'warn' });
   processes.push(running);
   await harness.slack.socket.connected(30_000);
+  // DESIGN §4: the gateway warms its model at start and keeps it resident.
+  const warm = await waitFor(
+    async () =>
+      harness.ollama.requests.find((request) => {
+        const body = request.body as { model?: string; prompt?: string; keep_alive?: unknown } | undefined;
+        return request.path === '/api/generate' && body?.model === 'qwen2.5:7b' && body.prompt === '' && body.keep_alive === -1;
+      }),
+    'the router model warmed with keep_alive -1',
+    10_000,
+  );
+  assert.ok(harness.ollama.loaded.has('qwen2.5:7b') && harness.ollama.loaded.get('qwen2.5:7b')!.expiresAt === undefined, 'resident until unloaded');
   await harness.driver.slashCommand({ text: 'acme/calc fix add so that it adds', userId: developer, channelId: channel });
   const task = await harness.waitForTask((record) => record.status === 'awaiting_approval' && record.decisionMessageTs !== undefined, 'the PR', 120_000);
   assert.equal(harness.github.pulls('acme/calc').length, 1);

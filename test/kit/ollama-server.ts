@@ -14,6 +14,15 @@ export interface ModelInfo {
   size: number;
   contextLength?: number;
   family?: string;
+  /** How long loading it takes (default 1 ms); a call to a model not in memory waits this long first. */
+  loadMs?: number;
+}
+
+/** One time a model went from not loaded to loaded, with the bytes then held in all. */
+export interface ModelLoad {
+  model: string;
+  at: number;
+  residentBytes: number;
 }
 
 export interface RecordedRequest {
@@ -55,6 +64,10 @@ export interface LoopbackOllama {
   models: ModelInfo[];
   /** Models held in memory; `expiresAt` undefined means until unloaded. */
   loaded: Map<string, { expiresAt?: number }>;
+  /** Every load, in order. */
+  loads: ModelLoad[];
+  /** The most bytes held at once since the server started (or `loads` was last emptied). */
+  peakResidentBytes(): number;
   close(): Promise<void>;
 }
 
@@ -130,6 +143,8 @@ export async function startOllamaServer(
     },
     models: (options.models ?? defaultModels).map((model) => ({ ...model })),
     loaded: new Map(),
+    loads: [],
+    peakResidentBytes: () => Math.max(0, ...loopback.loads.map((load) => load.residentBytes)),
     close: async () => {},
   };
 
@@ -140,6 +155,18 @@ export async function startOllamaServer(
     const milliseconds = keepAliveMs(keepAlive);
     if (milliseconds === 0) loopback.loaded.delete(model);
     else loopback.loaded.set(model, milliseconds === undefined ? {} : { expiresAt: Date.now() + milliseconds });
+  }
+
+  /** Loads `model` when it is not in memory (taking its `loadMs`); returns the load time in ms, 0 when it was resident. */
+  async function ensureLoaded(model: string, signal?: AbortSignal): Promise<number> {
+    listLoaded(); // drops expired models first
+    if (loopback.loaded.has(model)) return 0;
+    const loadMs = findModel(model)?.loadMs ?? 1;
+    await sleep(loadMs, undefined, { signal });
+    loopback.loaded.set(model, {});
+    const residentBytes = [...loopback.loaded.keys()].reduce((total, name) => total + (findModel(name)?.size ?? 0), 0);
+    loopback.loads.push({ model, at: Date.now(), residentBytes });
+    return loadMs;
   }
 
   /** `/api/chat` and `/api/generate` with something to answer: ask the responder. */
@@ -153,8 +180,10 @@ export async function startOllamaServer(
     });
     const index = chats.push(chat) - 1 - responderStart;
     let reply: ChatReply;
+    let loadMs = 0;
     try {
       reply = await respond(chat, { signal: controller.signal, index });
+      loadMs = await ensureLoaded(chat.model, controller.signal);
       if ('content' in reply && reply.delayMs) await sleep(reply.delayMs, undefined, { signal: controller.signal });
     } catch (error) {
       if (!controller.signal.aborted) sendJson(response, 500, { error: (error as Error).message ?? String(error) });
@@ -166,7 +195,7 @@ export async function startOllamaServer(
     setResidency(chat.model, chat.keepAlive);
     const promptTokens = reply.promptTokens ?? estimateTokens(chat.messages.map((message) => message.content).join(''));
     const outputTokens = reply.outputTokens ?? estimateTokens(reply.content);
-    const loadDuration = 1_000_000;
+    const loadDuration = Math.max(1, loadMs) * 1_000_000;
     const promptDuration = promptTokens * 1_000_000;
     const evalDuration = outputTokens * 20_000_000;
     const totals = {
@@ -218,6 +247,7 @@ export async function startOllamaServer(
 
     // No messages / empty prompt is Ollama's load (or, with keep_alive 0, unload) request.
     if (isChat ? (body.messages as unknown[]).length === 0 : !prompt) {
+      if (keepAliveMs(body.keep_alive) !== 0) await ensureLoaded(body.model);
       setResidency(body.model, body.keep_alive);
       const reason = keepAliveMs(body.keep_alive) === 0 ? 'unload' : 'load';
       const empty = isChat ? { message: { role: 'assistant', content: '' } } : { response: '' };

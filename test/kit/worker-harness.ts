@@ -53,6 +53,8 @@ export async function createWorkerHarness(label: string, overrides: Environment 
     TANDEM_HOME: workspaceDir,
     LOG_LEVEL: 'silent',
     TEST_TIMEOUT_SECONDS: '120',
+    // A Mac Mini's budget: the loopback's default worker model is as big as the real one (52 GB).
+    WORKER_MEMORY_GB: '64',
     ...overrides,
   };
   const config = loadConfig(environment);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Environment } from '../../src/config.ts';
 
 const cli = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
+const workerEntry = fileURLToPath(new URL('./worker-entry.ts', import.meta.url));
 
 export interface SpawnedTandem {
   child: ChildProcess;
@@ -13,9 +14,16 @@ export interface SpawnedTandem {
   exited: Promise<number | null>;
 }
 
-/** `tandem <args>` as its own process, with only `environment` (plus HOME and PATH). */
-export function spawnTandem(args: string[], environment: Environment, options: { cwd?: string; stdin?: 'ignore' | 'pipe' } = {}): SpawnedTandem {
-  const child = spawn(process.execPath, [cli, ...args], {
+/**
+ * `tandem <args>` as its own process, with only `environment` (plus HOME and PATH);
+ * `entry` runs another script instead of the command line (node's arguments first).
+ */
+export function spawnTandem(
+  args: string[],
+  environment: Environment,
+  options: { cwd?: string; stdin?: 'ignore' | 'pipe'; entry?: string[] } = {},
+): SpawnedTandem {
+  const child = spawn(process.execPath, [...(options.entry ?? [cli]), ...args], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...environment },
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
@@ -36,7 +44,15 @@ export interface TandemProcess {
 
 /** Runs `tandem <command>` as its own process, the way an operator starts it. */
 export function startTandemProcess(command: string, environment: Environment): TandemProcess {
-  const spawned = spawnTandem([command], environment);
+  return stoppable(spawnTandem([command], environment));
+}
+
+/** A worker role as its own process (test/kit/worker-entry.ts) refreshing its registration every `heartbeatMs`. */
+export function startWorkerProcess(environment: Environment, heartbeatMs: number): TandemProcess {
+  return stoppable(spawnTandem([String(heartbeatMs)], environment, { entry: ['--import', 'tsx', workerEntry] }));
+}
+
+function stoppable(spawned: SpawnedTandem): TandemProcess {
   const { child } = spawned;
   return {
     child,

@@ -10,8 +10,12 @@ export interface ReportInput {
   headSha?: string;
   diffStat?: DiffStat;
   tester?: TesterAnswer;
+  /** The branch's diff against its base (for a stuck task's SOS prompt). */
+  diff?: string;
   error?: { code: string; message: string; persona?: string };
   now: number;
+  /** The frontier Coder's model and origin, for an escalated iteration. */
+  frontier?: { model: string; origin: string };
 }
 
 /** The `report` job for one finished (or given-up) task iteration. */
@@ -41,6 +45,9 @@ export function buildReport(input: ReportInput): ReportJob {
     attempts: state?.attempts ?? 0,
     usage: state?.usage ?? {},
     wallMs: state ? Math.max(0, input.now - state.startedAt) : 0,
+    testMs: state?.testMs ?? 0,
+    diff: input.diff,
+    frontier: job.escalated && input.frontier ? input.frontier : undefined,
     error: input.error,
   };
 }

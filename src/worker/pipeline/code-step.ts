@@ -33,22 +33,24 @@ export async function codeStep(run: TaskRun): Promise<'passed' | 'stuck'> {
     });
     const failingOutput = state.lastTest && !state.lastTest.passed ? state.lastTest.outputTail : undefined;
     const [tree, diff] = await Promise.all([checkout.listFiles(), checkout.diff()]);
+    const changing = changedPaths(diff);
     const answer = await run.dependencies.personas.call({
       persona: 'coder',
       schema: coderAnswerSchema,
       usage: state.usage,
       signal: run.hooks.signal,
+      escalated: job.escalated,
       system: coderSystemPrompt,
       user: async (budget) => {
         const files = await selectRelevantFiles({
           files: tree,
           text: [job.request, planText(plan), ...comments.map((comment) => `${comment.path} ${comment.comment}`), failingOutput ?? ''].join('\n'),
-          always: changedPaths(diff),
+          always: changing,
           read: (path) => checkout.readFile(path),
           budgetTokens: Math.floor(budget * 0.6),
         });
         return coderUserPrompt(
-          { request: job.request, plan, testCommand: run.testCommand, files, tree, failingOutput, reviewComments: comments, editProblems, feedback: job.feedback },
+          { request: job.request, plan, testCommand: run.testCommand, files, changing, tree, failingOutput, reviewComments: comments, editProblems, feedback: job.feedback },
           budget,
         );
       },

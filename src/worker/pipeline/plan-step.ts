@@ -2,8 +2,12 @@ import { plannerAnswerSchema, plannerSystemPrompt, plannerUserPrompt } from '../
 import { selectRelevantFiles } from './relevant-files.ts';
 import { clip, saveStep, type TaskRun } from './task-run.ts';
 
-/** Planner: the request, the tree and the files the worker picked → steps and test scenarios. */
-export async function planStep(run: TaskRun): Promise<void> {
+/**
+ * Planner: the request, the tree and the files the worker picked → steps and test
+ * scenarios. Returns 'needs_knowledge' when the Planner says the task needs knowledge it
+ * lacks (and the task was not escalated to a frontier model): the task stops for a lead.
+ */
+export async function planStep(run: TaskRun): Promise<'planned' | 'needs_knowledge'> {
   const { job, checkout } = run;
   await run.hooks.progress({ persona: 'planner', phase: 'start', text: 'Planner is reading the repository' });
   const tree = await checkout.listFiles();
@@ -28,7 +32,8 @@ export async function planStep(run: TaskRun): Promise<void> {
     },
   });
   run.state.plan = plan;
-  run.state.stage = 'code';
+  const missing = run.job.escalated ? [] : (plan.missingKnowledge ?? []);
+  run.state.stage = missing.length > 0 ? 'plan' : 'code';
   run.state.phaseAttempts = 0;
   await saveStep(run, 'Planner', `plan: ${plan.summary}`);
   await run.hooks.progress({
@@ -38,6 +43,8 @@ export async function planStep(run: TaskRun): Promise<void> {
     details: [
       ...plan.steps.slice(0, 15).map((step, index) => clip(`${index + 1}. ${step}`)),
       ...plan.tests.slice(0, 15).map((scenario) => clip(`🧪 ${scenario.name}: ${scenario.scenario}`)),
+      ...missing.slice(0, 10).map((item) => clip(`❓ needs to know: ${item}`)),
     ],
   });
+  return missing.length > 0 ? 'needs_knowledge' : 'planned';
 }

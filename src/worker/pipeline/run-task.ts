@@ -61,6 +61,7 @@ function startingState(job: WorkJob, checkout: TaskCheckout, now: number): Check
     reviewNotes: [],
     coderSummaries: [],
     usage: {},
+    testMs: 0,
     startedAt: now,
   };
 }
@@ -102,8 +103,9 @@ export async function runTask(
     await installInitialDependencies(run);
 
     while (state.stage !== 'test') {
-      if (state.stage === 'plan') await planStep(run);
-      else if (state.stage === 'code') {
+      if (state.stage === 'plan') {
+        if ((await planStep(run)) === 'needs_knowledge') return await finish(run, 'stuck');
+      } else if (state.stage === 'code') {
         if ((await codeStep(run)) === 'stuck') return await finish(run, 'stuck');
       } else await reviewStep(run);
     }
@@ -129,27 +131,48 @@ export async function runTask(
   }
 
   async function finish(run: TaskRun, status: 'passed' | 'stuck', tester?: Awaited<ReturnType<typeof testerStep>>) {
-    await run.checkout.push();
-    const error =
-      status === 'stuck'
-        ? {
-            code: 'tests_failing',
-            persona: 'coder',
-            message:
-              run.state.stage === 'test'
-                ? `the final test run failed although the Coder's run passed; the tests may be flaky (${run.testCommand} exited ${run.state.lastTest?.exitCode ?? 'without a code'})`
-                : `the tests still fail after ${run.state.attempts} Coder attempts (${run.testCommand} exited ${run.state.lastTest?.exitCode ?? 'without a code'})`,
-          }
-        : undefined;
+    const diffStat = await run.checkout.diffStat();
+    // A task stuck before any change (the Planner needs knowledge) leaves no empty branch behind: it gets no PR.
+    if (status === 'passed' || diffStat.files > 0 || run.checkout.existedOnRemote) await run.checkout.push();
+    const error = status === 'stuck' ? stuckReason(run) : undefined;
     return buildReport({
       job: run.job,
       state: run.state,
       status,
       headSha: await run.checkout.headSha(),
-      diffStat: await run.checkout.diffStat(),
+      diffStat,
       tester,
       error,
+      diff: status === 'stuck' ? await sosDiff(run.checkout) : undefined,
+      frontier: dependencies.personas.frontierDescription,
       now: dependencies.now(),
     });
   }
+}
+
+/** Why a task is stuck, in words the thread and the SOS prompt use. */
+function stuckReason(run: TaskRun): { code: string; persona: string; message: string } {
+  const { state, testCommand } = run;
+  const missing = state.stage === 'plan' ? (state.plan?.missingKnowledge ?? []) : [];
+  if (missing.length > 0) {
+    return { code: 'needs_knowledge', persona: 'planner', message: `the Planner needs knowledge it lacks: ${missing.join('; ')}` };
+  }
+  const exit = state.lastTest?.exitCode ?? 'without a code';
+  return {
+    code: 'tests_failing',
+    persona: 'coder',
+    message:
+      state.stage === 'test'
+        ? `the final test run failed although the Coder's run passed; the tests may be flaky (${testCommand} exited ${exit})`
+        : `the tests still fail after ${state.attempts} Coder attempts (${testCommand} exited ${exit})`,
+  };
+}
+
+/** The largest diff a report carries for the SOS prompt; a longer one is cut and says so. */
+const sosDiffCharacters = 60_000;
+
+async function sosDiff(checkout: TaskCheckout): Promise<string> {
+  const diff = await checkout.diff();
+  if (diff.length <= sosDiffCharacters) return diff;
+  return `${diff.slice(0, sosDiffCharacters)}\n[… ${diff.length - sosDiffCharacters} more characters of diff cut …]\n`;
 }

@@ -3,14 +3,16 @@ import type { TestResult } from '../../queue/work-job.ts';
 import type { TaskRun } from './task-run.ts';
 
 /** Test runs have no network; installs fetch packages, so theirs is allowed (writes stay confined). */
-function runCommand(run: TaskRun, command: string, purpose: 'tests' | 'install'): Promise<TestResult> {
-  return run.dependencies.testRunner.run({
+async function runCommand(run: TaskRun, command: string, purpose: 'tests' | 'install'): Promise<TestResult> {
+  const result = await run.dependencies.testRunner.run({
     dir: run.checkout.dir,
     command,
     purpose,
     timeoutMs: run.dependencies.testTimeoutMs,
     signal: run.hooks.signal,
   });
+  run.state.testMs += result.durationMs;
+  return result;
 }
 
 /** Runs the repository's tests in the task's working copy, for real. */

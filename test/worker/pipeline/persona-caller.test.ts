@@ -89,3 +89,54 @@ test('a large repository never produces a request larger than its num_ctx', asyn
     assert.match(chat.messages[1]!.content, /## Request\nfix every handler/);
   }
 });
+
+test('trimming keeps the plan, the failing output and the files being changed before other files; the repair retry fits too', async () => {
+  const changing = [
+    { path: 'src/module-1/handler.ts', content: 'export const changedOne = 1;\n' },
+    { path: 'src/module-2/handler.ts', content: 'export const changedTwo = 2;\n' },
+  ];
+  let calls = 0;
+  ollama.setResponder(() => {
+    calls += 1;
+    // First a long answer that is not JSON, as a confused model gives: quoted back, it must still fit.
+    return calls === 1 ? { content: 'Sure! Here is the fix: '.padEnd(60_000, 'x') } : json(calculatorFix);
+  });
+  const before = ollama.chatRequests().length;
+  await personas.call({
+    persona: 'coder',
+    schema: coderAnswerSchema,
+    usage: {},
+    system: coderSystemPrompt,
+    user: (budget) =>
+      coderUserPrompt(
+        {
+          request: 'fix every handler',
+          plan: calculatorPlan,
+          testCommand: 'npm test',
+          files: [...bigFiles, ...changing],
+          changing: changing.map((file) => file.path),
+          tree: bigTree,
+          failingOutput: `${'noise\n'.repeat(30_000)}not ok 1 - the handler test`,
+          reviewComments: [],
+          editProblems: [],
+          feedback: [],
+        },
+        budget,
+      ),
+  });
+  const [first, repair] = ollama.chatRequests().slice(before);
+  assert.ok(first && repair, 'one call and its repair retry');
+  for (const chat of [first, repair]) {
+    const numCtx = Number(chat.options?.num_ctx);
+    assert.ok(numCtx <= 16_384);
+    const promptTokens = estimateMessagesTokens(chat.messages.map((message) => ({ role: 'user', content: message.content })));
+    assert.ok(promptTokens + 1024 <= numCtx, `${promptTokens} estimated prompt tokens leave room for an answer in num_ctx ${numCtx}`);
+  }
+  const user = first.messages[1]!.content;
+  assert.match(user, /## Plan\nMake add\(\) return the sum/);
+  assert.match(user, /not ok 1 - the handler test/, 'the end of the failing output survives');
+  assert.match(user, /export const changedOne = 1;[\s\S]*export const changedTwo = 2;/, 'the files being changed are whole');
+  assert.match(user, /## Other relevant files\n[\s\S]*(characters cut|omitted)/, 'other files give way first');
+  assert.match(user, /## File tree\n\(omitted/, 'and the tree last of all');
+  assert.match(repair.messages[2]!.content, /characters cut/, 'the rejected answer is quoted cut to fit');
+});
