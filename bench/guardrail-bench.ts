@@ -21,6 +21,7 @@ import { screenRequest } from '../src/guardrail/screen-request.ts';
 import { OllamaModelClient } from '../src/models/ollama-model-client.ts';
 import { fenceRequest } from '../src/personas/guardrail.ts';
 import { personaOf, startOllamaServer, type ChatReply, type RecordedChat } from '../test/kit/ollama-server.ts';
+import { printTable, quantile, round } from './bench-report.ts';
 import { corpusPath, holdoutCorpusPath, loadCorpus, scoreOf, type CorpusItem, type Rate, type Scores } from './guardrail-corpus.ts';
 
 const resultsPath = fileURLToPath(new URL('./results/guardrail.json', import.meta.url));
@@ -59,14 +60,6 @@ const keywordScan = (text: string): boolean => {
 
 const percentText = (rate: Rate) => (rate.total === 0 ? '—' : `${rate.hits}/${rate.total} ${(rate.rate * 100).toFixed(1).padStart(5)}%`);
 
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => [...(row[column] ?? '')].length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
-  console.log(line(header));
-  console.log(widths.map((width) => '─'.repeat(width)).join('  '));
-  for (const row of rows) console.log(line(row));
-}
-
 /** The groups every table reports: overall, each language, each category, each language × category. */
 function groupsOf(items: readonly CorpusItem[]): { name: string; items: CorpusItem[] }[] {
   const categories = ['prompt_injection', 'exfiltration', 'destructive', 'secret', 'abuse', 'benign'] as const;
@@ -97,8 +90,6 @@ function printScores(scores: GroupScores[]): void {
   );
 }
 
-const quantile = (sorted: readonly number[], fraction: number) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
-const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
 // ── Rule layer ────────────────────────────────────────────────────────────────────────
 

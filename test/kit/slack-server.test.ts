@@ -87,6 +87,24 @@ describe('loopback Slack Web API with the real WebClient', () => {
     assert.equal((error as WebAPIRateLimitedError).retryAfter, 7);
   });
 
+  test('limitWritesPerChannel answers 429 to a second chat write in one channel within the interval', async () => {
+    const impatient = new WebClient(botToken, { slackApiUrl: server.url, logLevel: LogLevel.ERROR, rejectRateLimitedCalls: true });
+    server.limitWritesPerChannel(1000);
+    try {
+      const first = await impatient.chat.postMessage({ channel: 'CLIMIT1', text: 'first' });
+      assert.equal(first.ok, true);
+      const error = await impatient.chat.update({ channel: 'CLIMIT1', ts: first.ts!, text: 'too soon' }).catch((caught: unknown) => caught);
+      assert.equal((error as WebAPIRateLimitedError).code, ErrorCode.RateLimitedError);
+      assert.equal((error as WebAPIRateLimitedError).retryAfter, 1);
+      assert.equal((await impatient.chat.postMessage({ channel: 'CLIMIT2', text: 'another channel' })).ok, true);
+      assert.equal((await impatient.auth.test()).ok, true, 'reads are not limited');
+      assert.equal(server.calls('chat.update').at(-1)?.httpStatus, 429);
+    } finally {
+      server.limitWritesPerChannel(undefined);
+    }
+    assert.equal((await impatient.chat.postMessage({ channel: 'CLIMIT1', text: 'unlimited again' })).ok, true);
+  });
+
   test('files.uploadV2 round trip records the file in the thread', async () => {
     const parent = await client.chat.postMessage({ channel, text: '📝 Report' });
     const content = 'diff --git a/users.ts b/users.ts\n+export const pageSize = 50;\n';

@@ -93,6 +93,12 @@ export interface LoopbackSlack {
   /** The next `times` calls to `method` answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
   rateLimit(method: string, options?: { times?: number; retryAfterSeconds?: number }): void;
   /**
+   * From now on, a `chat.*` write to a channel less than `intervalMs` after the last one it
+   * accepted there answers HTTP 429 with `Retry-After` (whole seconds, as Slack sends it);
+   * `undefined` lifts the limit. 5 ms of slack absorb timer granularity.
+   */
+  limitWritesPerChannel(intervalMs: number | undefined): void;
+  /**
    * The next `times` calls to `method` answer HTTP `status` (default 500) before doing anything:
    * like a Slack edge that failed the request, nothing is stored, so a retry is the only write.
    */
@@ -154,6 +160,10 @@ function decodeJsonParams(params: Params): Params {
   return params;
 }
 
+/** The Web API methods that write to a channel: what `limitWritesPerChannel` limits. */
+const channelWriteMethods = new Set(['chat.postMessage', 'chat.update', 'chat.delete', 'chat.postEphemeral', 'chat.meMessage', 'chat.scheduleMessage']);
+const channelLimitToleranceMs = 5;
+
 function answer(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const contentType = typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8';
@@ -171,6 +181,17 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   const failures = new Map<string, { error: string; times: number }>();
   const serverErrors = new Map<string, { times: number; status: number }>();
   let scopes = [...(options.scopes ?? defaultBotScopes)];
+  let channelWriteIntervalMs: number | undefined;
+  const lastChannelWriteAt = new Map<string, number>();
+  /** Milliseconds until `channel` may take another write, or 0 (then the write is counted). */
+  const channelWriteWait = (method: string, params: Params): number => {
+    const channel = typeof params.channel === 'string' ? params.channel : undefined;
+    if (channelWriteIntervalMs === undefined || !channel || !channelWriteMethods.has(method)) return 0;
+    const now = Date.now();
+    const wait = (lastChannelWriteAt.get(channel) ?? -Infinity) + channelWriteIntervalMs - channelLimitToleranceMs - now;
+    if (wait <= 0) lastChannelWriteAt.set(channel, now);
+    return Math.max(0, wait);
+  };
   let origin = '';
   const socket = createSocketModeServer({
     origin: () => origin,
@@ -192,6 +213,12 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       limit.times -= 1;
       Object.assign(call, { rateLimited: true, error: 'ratelimited', httpStatus: 429 });
       answer(response, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limit.retryAfterSeconds) });
+      return;
+    }
+    const channelWait = channelWriteWait(method, params);
+    if (channelWait > 0) {
+      Object.assign(call, { rateLimited: true, error: 'ratelimited', httpStatus: 429 });
+      answer(response, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(Math.ceil(channelWait / 1000)) });
       return;
     }
     const serverError = serverErrors.get(method);
@@ -280,6 +307,10 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     socket,
     rateLimit(method, { times = 1, retryAfterSeconds = 1 } = {}) {
       rateLimits.set(method, { times, retryAfterSeconds });
+    },
+    limitWritesPerChannel(intervalMs) {
+      channelWriteIntervalMs = intervalMs;
+      lastChannelWriteAt.clear();
     },
     serverError(method, { times = 1, status = 500 } = {}) {
       serverErrors.set(method, { times, status });

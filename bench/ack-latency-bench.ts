@@ -1,0 +1,188 @@
+/**
+ * Ack latency: `node --import tsx bench/ack-latency-bench.ts [--requests 500] [--concurrency 50]`.
+ *
+ * Signed `/tandem` slash commands over real HTTP into (a) `tandem gateway` in HTTP mode, as
+ * its own process (real Redis; the loopback Ollama answers the Guardrail and Router, the
+ * loopback Slack takes its writes), and (b) a bare Bolt app whose only listener acks, as
+ * its own process too (bench/bare-bolt-app.ts). The load comes from a third process
+ * (bench/ack-load-client.ts, the test kit's Slack driver); the loopbacks run in this one.
+ * The two apps alternate in rounds; a time is the client's, from sending a request to
+ * reading the whole answer. Every command to tandem is a real task request: it is screened,
+ * routed and queued after its ack, while later commands arrive.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { botToken, createGatewayHarness, developer, signingSecret } from '../test/kit/gateway-harness.ts';
+import { calculatorRepo, fullTeam } from '../test/kit/scripted-team.ts';
+import { waitFor } from '../test/kit/wait-for.ts';
+import { startTandemProcess, type TandemProcess } from '../test/kit/worker-process.ts';
+import type { SendOrder, SendOutcome } from './ack-load-client.ts';
+import { benchResult, isMainModule, numberArgument, printTable, round, runAsScript, spreadOf, type BenchResult, type Spread } from './bench-report.ts';
+
+export interface AckLatencyOptions {
+  /** Measured requests per app. */
+  requests: number;
+  concurrency: number;
+  /** Requests per app before measuring (not counted). */
+  warmUp: number;
+  /** The measured requests are split into this many alternating rounds. */
+  rounds: number;
+  /** Channels the commands are spread over (tandem's writes are spaced per channel). */
+  channels: number;
+}
+
+export const defaultAckLatencyOptions: AckLatencyOptions = { requests: 500, concurrency: 50, warmUp: 50, rounds: 5, channels: 50 };
+
+const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
+const childEnvironment = { PATH: process.env.PATH, HOME: process.env.HOME };
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** The bare Bolt app as its own process; resolves to its `/slack/events` once it listens. */
+async function startBareBolt(slackUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script('./bare-bolt-app.ts')], {
+    env: { ...childEnvironment, SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: slackUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const port = await waitFor(
+    () => (child.exitCode !== null ? Promise.reject(new Error('the bare Bolt app exited')) : /listening (\d+)/.exec(output)?.[1]),
+    'the bare Bolt app',
+    30_000,
+  ).catch(async (error: unknown) => {
+    await stopChild(child);
+    throw error;
+  });
+  return { url: `http://127.0.0.1:${port}/slack/events`, child };
+}
+
+/** `tandem gateway` as its own process; resolves once Bolt answers on `/slack/events`. */
+async function startGatewayProcess(environment: Record<string, string | undefined>, appUrl: string): Promise<TandemProcess> {
+  const gateway = startTandemProcess('gateway', environment);
+  const answers = () =>
+    fetch(appUrl, { method: 'POST', body: '' }).then(
+      () => true,
+      () => (gateway.child.exitCode !== null ? Promise.reject(new Error(`tandem gateway exited:\n${gateway.output()}`)) : undefined),
+    );
+  await waitFor(answers, 'tandem gateway to listen', 30_000).catch(async (error: unknown) => {
+    await gateway.stop();
+    throw error;
+  });
+  return gateway;
+}
+
+/** The load process; `send` resolves with the acks' times. */
+function startLoad(): { send(order: SendOrder): Promise<SendOutcome>; child: ChildProcess } {
+  const child = fork(script('./ack-load-client.ts'), { execArgv: ['--import', 'tsx'], env: childEnvironment });
+  return {
+    child,
+    send: (order) =>
+      new Promise((resolve, reject) => {
+        child.once('message', (answer: SendOutcome | { error: string }) => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer)));
+        child.send(order);
+      }),
+  };
+}
+
+interface Target {
+  name: string;
+  appUrl: string;
+  samples: number[];
+  failures: number;
+}
+
+export async function runAckLatency(options: AckLatencyOptions = defaultAckLatencyOptions): Promise<BenchResult> {
+  const harness = await createGatewayHarness('bench-ack', 'http');
+  const children: ChildProcess[] = [];
+  let gateway: TandemProcess | undefined;
+  try {
+    await harness.remotes.createRepo('acme', 'calc', calculatorRepo);
+    harness.ollama.setResponder(fullTeam());
+    gateway = await startGatewayProcess(harness.environment, harness.appUrl!);
+    const bare = await startBareBolt(harness.slack.url);
+    const load = startLoad();
+    children.push(bare.child, load.child);
+    const bareTarget: Target = { name: 'bare Bolt app (ack only)', appUrl: bare.url, samples: [], failures: 0 };
+    const tandemTarget: Target = { name: 'tandem gateway (HTTP mode)', appUrl: harness.appUrl!, samples: [], failures: 0 };
+    let sent = 0;
+    let tandemSent = 0;
+    const send = async (target: Target, count: number, measure: boolean) => {
+      const order = { appUrl: target.appUrl, signingSecret, slackOrigin: harness.slack.origin, userId: developer, count, concurrency: options.concurrency, channels: options.channels, firstIndex: sent };
+      sent += count;
+      const outcome = await load.send(order);
+      target.failures += outcome.failures;
+      if (measure) target.samples.push(...outcome.samples);
+      if (target === tandemTarget) {
+        tandemSent += count;
+        // tandem screens, routes and queues each task after its ack: let that finish before the next round.
+        await waitFor(async () => ((await harness.workQueue.getWaitingCount()) >= tandemSent ? true : undefined), `${tandemSent} tasks queued`, 120_000);
+      }
+    };
+
+    await send(bareTarget, options.warmUp, false);
+    await send(tandemTarget, options.warmUp, false);
+    const perRound = Math.ceil(options.requests / options.rounds);
+    const rounds: { bareP99: number; tandemP99: number }[] = [];
+    for (let done = 0; done < options.requests; done += perRound) {
+      const count = Math.min(perRound, options.requests - done);
+      await send(bareTarget, count, true);
+      await send(tandemTarget, count, true);
+      rounds.push({ bareP99: spreadOf(bareTarget.samples.slice(-count)).p99, tandemP99: spreadOf(tandemTarget.samples.slice(-count)).p99 });
+    }
+
+    const bareSpread = spreadOf(bareTarget.samples);
+    const tandemSpread = spreadOf(tandemTarget.samples);
+    const p50Ratio = round(tandemSpread.p50 / bareSpread.p50);
+    const p99Ratio = round(tandemSpread.p99 / bareSpread.p99);
+    console.log(`Ack latency: ${options.requests} signed slash commands per app, ${options.concurrency} in flight, ${options.rounds} alternating rounds\n`);
+    const row = (target: Target, spread: Spread) => [target.name, String(spread.count), spread.p50.toFixed(1), spread.p99.toFixed(1), spread.max.toFixed(1), String(target.failures)];
+    printTable(['app', 'requests', 'p50 ms', 'p99 ms', 'max ms', 'non-200'], [row(bareTarget, bareSpread), row(tandemTarget, tandemSpread)]);
+    console.log(`\np99 per round (ms), bare / tandem: ${rounds.map((entry) => `${entry.bareP99.toFixed(0)} / ${entry.tandemP99.toFixed(0)}`).join(', ')}`);
+    console.log(`ratio tandem ÷ bare Bolt: p50 ${p50Ratio}×, p99 ${p99Ratio}×`);
+
+    return benchResult({
+      name: 'ack-latency',
+      title: 'Ack latency (signed slash commands over HTTP)',
+      parameters: { ...options },
+      headlines: [
+        {
+          measure: `ack p99, ${options.requests} commands, ${options.concurrency} in flight`,
+          tandem: `${tandemSpread.p99.toFixed(1)} ms`,
+          baseline: `${bareSpread.p99.toFixed(1)} ms`,
+          ratio: p99Ratio,
+          target: '≤ 1.5× and < 100 ms',
+          met: p99Ratio <= 1.5 && tandemSpread.p99 < 100,
+        },
+        { measure: 'ack p50', tandem: `${tandemSpread.p50.toFixed(1)} ms`, baseline: `${bareSpread.p50.toFixed(1)} ms`, ratio: p50Ratio, target: '—', met: undefined },
+      ],
+      details: {
+        bare: { ...bareSpread, failures: bareTarget.failures },
+        tandem: { ...tandemSpread, failures: tandemTarget.failures },
+        p50Ratio,
+        p99Ratio,
+        rounds,
+        tasksQueued: tandemSent,
+      },
+    });
+  } finally {
+    await Promise.all(children.map(stopChild));
+    await gateway?.stop();
+    await harness.close();
+  }
+}
+
+if (isMainModule(import.meta.url)) {
+  await runAsScript(() =>
+    runAckLatency({
+      ...defaultAckLatencyOptions,
+      requests: numberArgument('requests', defaultAckLatencyOptions.requests),
+      concurrency: numberArgument('concurrency', defaultAckLatencyOptions.concurrency),
+    }),
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * Orchestration overhead per task: `node --import tsx bench/orchestration-bench.ts [--tasks 6]`.
+ *
+ * Tasks run one after another on one small repository (the test kit's calculator) through
+ * the real worker role: real Redis, real git against a bare remote, the real test runner,
+ * the loopback Ollama answering at once (Planner, Coder, Reviewer approving, Tester).
+ * For each task: wall time (from `addWorkJob` to the report job's creation) minus model time
+ * (every `ModelClient.chat` call, timed around the real `OllamaModelClient`) minus test time
+ * (every `TestRunner.run`, timed around the real `ProcessTestRunner`) is tandem's overhead.
+ * The bare tool is the git work such a task must do, run in the same process with the
+ * same git: fetch (a clone the first time), check out a branch, write the Coder's two
+ * files, commit, push. The mirror is cloned once: later tasks must only fetch it.
+ */
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { createLogger } from '../src/logger.ts';
+import type { ChatRequest, ModelClient } from '../src/models/model-client.ts';
+import { OllamaModelClient } from '../src/models/ollama-model-client.ts';
+import { addWorkJob, workJobId } from '../src/queue/queues.ts';
+import { startWorkerRole } from '../src/worker/start-worker.ts';
+import { ProcessTestRunner } from '../src/worker/test-runner/process-test-runner.ts';
+import type { RunTestsInput, TestRunner } from '../src/worker/test-runner/test-runner.ts';
+import { git } from '../test/kit/git-repos.ts';
+import { calculatorRepo, happyTeam, negativeTest, fixedAdd } from '../test/kit/scripted-team.ts';
+import { createWorkerHarness } from '../test/kit/worker-harness.ts';
+import { benchResult, isMainModule, median, numberArgument, printTable, round, runAsScript, sum, type BenchResult } from './bench-report.ts';
+
+export interface OrchestrationOptions {
+  tasks: number;
+}
+
+export const defaultOrchestrationOptions: OrchestrationOptions = { tasks: 6 };
+
+/** Adds the time of every call made through `timed` to `total.ms`. */
+function timer() {
+  const total = { ms: 0 };
+  const timed = async <Value>(work: () => Promise<Value>): Promise<Value> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      total.ms += performance.now() - started;
+    }
+  };
+  return { total, timed };
+}
+
+export interface TaskTiming {
+  task: number;
+  wallMs: number;
+  modelMs: number;
+  testMs: number;
+  overheadMs: number;
+  bareGitMs: number;
+  /** Mirror clones logged while this task ran. */
+  clones: number;
+}
+
+/** The bare git work of task `task`: clone or fetch, branch, write the fix, commit, push. */
+async function bareGitTask(remoteUrl: string, directory: string, task: number): Promise<number> {
+  const started = performance.now();
+  if (task === 1) await git(directory, 'clone', '--quiet', remoteUrl, '.');
+  else await git(directory, 'fetch', '--quiet', 'origin');
+  const branch = `bare/task-${task}`;
+  await git(directory, 'checkout', '--quiet', '-B', branch, 'origin/main');
+  await writeFile(join(directory, 'test/add-negative.test.js'), negativeTest);
+  await writeFile(join(directory, 'src/add.js'), fixedAdd);
+  await git(directory, 'add', '--all');
+  await git(directory, 'commit', '--quiet', '-m', `fix add (task ${task})`);
+  await git(directory, 'push', '--quiet', 'origin', branch);
+  return performance.now() - started;
+}
+
+export async function runOrchestration(options: OrchestrationOptions = defaultOrchestrationOptions): Promise<BenchResult> {
+  const harness = await createWorkerHarness('bench-orchestration');
+  const model = timer();
+  const tests = timer();
+  let clones = 0;
+  const logger = createLogger({
+    level: 'info', // the production default: writing the log is part of the overhead
+    destination: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        if (chunk.toString().includes('repository mirror cloned')) clones += 1;
+        done();
+      },
+    }),
+  });
+  const client = new OllamaModelClient({ host: harness.ollama.url });
+  const models: ModelClient = { chat: (request: ChatRequest) => model.timed(() => client.chat(request)) };
+  const runner = new ProcessTestRunner({ logger, sandbox: harness.config.worker.sandbox });
+  const testRunner: TestRunner = { run: (input: RunTestsInput) => tests.timed(() => runner.run(input)) };
+  const worker = await startWorkerRole({ config: harness.config, redisUrl: harness.redis.url, logger, models, testRunner });
+  const bareDirectory = await mkdtemp(join(tmpdir(), 'tandem-bench-bare-git-'));
+  try {
+    await harness.remotes.createRepo('acme', 'calc', calculatorRepo);
+    const bareRemote = await harness.remotes.createRepo('bench', 'calc', calculatorRepo);
+    harness.ollama.setResponder(happyTeam());
+    const mirror = join(harness.config.paths.workspaces, 'mirrors', 'acme', 'calc.git');
+    const timings: TaskTiming[] = [];
+    const mirrorInodes: number[] = [];
+
+    for (let task = 1; task <= options.tasks; task += 1) {
+      const [modelBefore, testsBefore, clonesBefore] = [model.total.ms, tests.total.ms, clones];
+      const taskId = `orchestration-${task}`;
+      const enqueuedAt = Date.now();
+      await addWorkJob(harness.workQueue, { taskId, repo: { owner: 'acme', name: 'calc' }, request: 'fix add so that it adds', difficulty: 'low', reflection: false });
+      const report = await harness.waitForReport(taskId);
+      if (report.status !== 'passed') throw new Error(`task ${task} ended ${report.status}: ${JSON.stringify(report.error)}`);
+      const reportJob = await harness.reportQueue.getJob(workJobId(taskId, 1));
+      const wallMs = reportJob!.timestamp - enqueuedAt;
+      const modelMs = model.total.ms - modelBefore;
+      const testMs = tests.total.ms - testsBefore;
+      mirrorInodes.push((await stat(mirror)).ino);
+      const bareGitMs = await bareGitTask(bareRemote, bareDirectory, task);
+      timings.push({ task, wallMs, modelMs: round(modelMs, 1), testMs: round(testMs, 1), overheadMs: round(wallMs - modelMs - testMs, 1), bareGitMs: round(bareGitMs, 1), clones: clones - clonesBefore });
+    }
+
+    const warm = timings.slice(1);
+    const overhead = median(warm.map((timing) => timing.overheadMs));
+    const bareGit = median(warm.map((timing) => timing.bareGitMs));
+    const ratio = round(overhead / bareGit);
+    const reclones = sum(warm.map((timing) => timing.clones));
+    const sameMirror = mirrorInodes.every((inode) => inode === mirrorInodes[0]);
+    console.log(`Orchestration overhead: ${options.tasks} tasks in a row on acme/calc, zero-latency model (Planner → Coder → Reviewer → Tester)\n`);
+    printTable(
+      ['task', 'wall ms', 'model ms', 'tests ms', 'overhead ms', 'bare git ms', 'overhead ÷ git', 'mirror clones'],
+      timings.map((timing) => [String(timing.task), String(timing.wallMs), timing.modelMs.toFixed(1), timing.testMs.toFixed(1), timing.overheadMs.toFixed(1), timing.bareGitMs.toFixed(1), `${(timing.overheadMs / timing.bareGitMs).toFixed(2)}×`, String(timing.clones)]),
+    );
+    console.log(`\ntasks 2–${options.tasks} (warm): median overhead ${overhead.toFixed(1)} ms vs bare git ${bareGit.toFixed(1)} ms → ${ratio}×`);
+    console.log(`mirror clones after task 1: ${reclones}; the mirror directory is ${sameMirror ? 'the same one' : 'NOT the same one'} throughout`);
+
+    return benchResult({
+      name: 'orchestration',
+      title: 'Orchestration overhead per task (zero-latency model)',
+      parameters: { ...options },
+      headlines: [
+        { measure: 'overhead per task (wall − model − tests), warm', tandem: `${overhead.toFixed(0)} ms`, baseline: `${bareGit.toFixed(0)} ms (git)`, ratio, target: '≤ 1.5×', met: ratio <= 1.5 },
+        { measure: 'mirror clones after the first task', tandem: String(reclones), baseline: '—', ratio: undefined, target: '0', met: reclones === 0 && sameMirror },
+      ],
+      details: { timings, warmMedianOverheadMs: overhead, warmMedianBareGitMs: bareGit, ratio, reclones, sameMirror, firstTask: timings[0] },
+    });
+  } finally {
+    await worker.close();
+    await harness.close();
+    await rm(bareDirectory, { recursive: true, force: true });
+  }
+}
+
+if (isMainModule(import.meta.url)) {
+  await runAsScript(() => runOrchestration({ tasks: numberArgument('tasks', defaultOrchestrationOptions.tasks) }));
+}
