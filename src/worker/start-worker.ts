@@ -133,7 +133,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
     runningJobs: () => runningJobs, logger, now: dependencies.now, heartbeatMs: options.heartbeatMs,
   });
   await registration.start();
-  for (const event of ['active', 'completed', 'failed'] as const) worker.on(event, () => void registration.refresh());
+  for (const event of ['active', 'completed', 'failed'] as const) worker.on(event, () => registration.refreshSoon());
 
   void worker.run().catch((error: unknown) => logger.error({ err: error }, 'worker stopped'));
   await worker.waitUntilReady();

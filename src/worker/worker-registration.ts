@@ -44,6 +44,7 @@ export class WorkerRegistration {
   /** The write in flight; a refresh asked for meanwhile sets `#again` instead of queueing up. */
   #writing: Promise<void> | undefined;
   #again = false;
+  #soon: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: WorkerRegistrationOptions) {
@@ -59,6 +60,19 @@ export class WorkerRegistration {
     await this.#write();
     this.#timer ??= setInterval(() => void this.refresh(), this.#heartbeatMs);
     this.#timer.unref();
+  }
+
+  /**
+   * Rewrites the record shortly (the running jobs changed): many changes at once make one
+   * write, and the write stays out of the way of the job that is just starting.
+   */
+  refreshSoon(delayMs = 100): void {
+    if (this.#closing || this.#soon) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      void this.refresh();
+    }, delayMs);
+    this.#soon.unref();
   }
 
   /** Rewrites the record now (a heartbeat, or the running jobs changed). Never throws. */
@@ -82,6 +96,7 @@ export class WorkerRegistration {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#timer);
+      clearTimeout(this.#soon);
       await this.#writing;
       const { redis, prefix, name } = this.#options;
       await redis.multi().del(workerKey(prefix, name)).zrem(workersKey(prefix), name).exec();
