@@ -30,8 +30,8 @@ export interface WorkerRoleOptions {
   testRunner?: TestRunner;
   now?: () => number;
   /**
-   * Upper bound of one model call, model loading included (default 15 min). To become
-   * `MODEL_TIMEOUT_SECONDS` in the config.
+   * Upper bound of one model call, model loading included (default: the config's
+   * `MODEL_TIMEOUT_SECONDS`, 15 min).
    */
   modelTimeoutMs?: number;
   /** Retries of a failed model call before the job's own retries (default 3 tries, 2 s doubling). */

@@ -27,7 +27,8 @@ export interface MirrorUse {
 /**
  * One bare mirror per repository, cloned once and fetched (with prune) before every use.
  * Uses of one repository are serialized in-process, so a fetch never runs while another
- * task clones from the same mirror. (Two worker processes sharing a root are not guarded.)
+ * task clones from the same mirror; worker processes sharing a root are kept apart by a
+ * lock file beside each mirror (`<mirror>.lock`).
  */
 export class MirrorCache {
   readonly #options: MirrorCacheOptions;
