@@ -8,6 +8,7 @@ import type { Repo } from '../queue/work-job.ts';
 import { assertBranchName } from '../worker/workspace/branch-name.ts';
 import { KeyedLock } from '../worker/workspace/keyed-lock.ts';
 import { LocalRepository } from './local-git-merge.ts';
+import { parsePullStore, type LocalPullRecord } from './local-pull-store.ts';
 import type { MergeMethod, OpenPullRequestInput, PullRequest, PullRequests } from './pull-requests.ts';
 
 export interface LocalPullRequestsOptions {
@@ -17,21 +18,6 @@ export interface LocalPullRequestsOptions {
   reportsDir: string;
   logger?: Logger;
   now?: () => number;
-}
-
-/** One stored local pull request (an element of `<reportsDir>/pulls.json`). */
-export interface LocalPullRecord {
-  number: number;
-  head: string;
-  base: string;
-  title: string;
-  body: string;
-  state: 'open' | 'closed';
-  merged: boolean;
-  draft: boolean;
-  mergeSha: string | null;
-  createdAt: string;
-  comments: { body: string; createdAt: string }[];
 }
 
 /**
@@ -151,13 +137,9 @@ export class LocalPullRequests implements PullRequests {
       text = await readFile(this.#storePath(), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
+      throw new TandemError('pr_store_unreadable', `cannot read ${this.#storePath()}: ${(error as Error).message}`, { cause: error });
     }
-    try {
-      return JSON.parse(text) as LocalPullRecord[];
-    } catch (error) {
-      throw new TandemError('pr_store_unreadable', `${this.#storePath()} is not valid JSON; fix or remove it`, { cause: error });
-    }
+    return parsePullStore(text, this.#storePath());
   }
 
   #storePath(): string {

@@ -1,5 +1,6 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readPackageManifest } from './package-manifest.ts';
 
 const exists = (path: string) =>
   access(path).then(
@@ -25,14 +26,10 @@ export const dependencyManifests = new Set([
  */
 export async function detectSetupCommand(dir: string, override?: string): Promise<string | undefined> {
   if (override !== undefined && override.trim() !== '') return override.trim();
-  let manifest: { dependencies?: object; devDependencies?: object; optionalDependencies?: object };
-  try {
-    manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as typeof manifest;
-  } catch {
-    return undefined;
-  }
+  const manifest = await readPackageManifest(dir);
+  if (!manifest) return undefined;
   const declared = [manifest.dependencies, manifest.devDependencies, manifest.optionalDependencies].some(
-    (group) => group !== null && typeof group === 'object' && Object.keys(group).length > 0,
+    (group) => group !== undefined && Object.keys(group).length > 0,
   );
   if (!declared) return undefined;
   if ((await exists(join(dir, 'package-lock.json'))) || (await exists(join(dir, 'npm-shrinkwrap.json')))) return 'npm ci';

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readPackageManifest } from './package-manifest.ts';
 
 /** What `npm init` writes when there are no tests. */
 const npmPlaceholder = /no test specified/i;
@@ -13,16 +14,9 @@ async function readText(dir: string, name: string): Promise<string | undefined> 
 }
 
 async function npmTest(dir: string): Promise<string | undefined> {
-  const text = await readText(dir, 'package.json');
-  if (text === undefined) return undefined;
-  try {
-    const manifest = JSON.parse(text) as { scripts?: { test?: unknown } };
-    const script = manifest.scripts?.test;
-    if (typeof script !== 'string' || script.trim() === '' || npmPlaceholder.test(script)) return undefined;
-    return 'npm test';
-  } catch {
-    return undefined;
-  }
+  const script = (await readPackageManifest(dir))?.scripts?.test;
+  if (typeof script !== 'string' || script.trim() === '' || npmPlaceholder.test(script)) return undefined;
+  return 'npm test';
 }
 
 async function pytest(dir: string): Promise<string | undefined> {

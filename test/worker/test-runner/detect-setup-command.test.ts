@@ -28,6 +28,14 @@ test('nothing to install: no manifest, no dependencies, or an unreadable manifes
   await withFiles({ 'go.mod': 'module x' }, async (dir) => assert.equal(await detectSetupCommand(dir), undefined));
   await withFiles({ 'package.json': JSON.stringify({ scripts: { test: 'node --test' } }) }, async (dir) => assert.equal(await detectSetupCommand(dir), undefined));
   await withFiles({ 'package.json': '{ not json' }, async (dir) => assert.equal(await detectSetupCommand(dir), undefined));
+  for (const manifest of ['null', '["zod"]', '{"dependencies":"zod"}', '{"dependencies":["zod"]}', '{"dependencies":{}}']) {
+    await withFiles({ 'package.json': manifest }, async (dir) => assert.equal(await detectSetupCommand(dir), undefined, manifest));
+  }
+});
+
+test('dependencies in any group mean an install, whatever other fields hold', async () => {
+  const manifest = JSON.stringify({ name: 'x', devDependencies: { tsx: '^4' }, workspaces: ['a'], engines: 'node' });
+  await withFiles({ 'package.json': manifest }, async (dir) => assert.equal(await detectSetupCommand(dir), 'npm install --no-audit --no-fund --no-package-lock'));
 });
 
 test('an override wins', async () => {
