@@ -48,10 +48,27 @@ function closeOnSignal(resources: Closable[], logger: Logger): Promise<void> {
   });
 }
 
+/**
+ * The one last-resort handler of a long-running tandem process: an exception nothing caught
+ * leaves the process in an unknown state, so it is logged (through pino, redacted) and the
+ * process exits non-zero for launchd to restart it; a promise rejection nothing handled is
+ * logged with what it carried. Errors with a person waiting are told to them where they happen.
+ */
+export function handleProcessErrors(logger: Logger): void {
+  process.on('uncaughtException', (error, origin) => {
+    logger.fatal({ err: error, origin }, 'uncaught exception: exiting');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
+}
+
 /** Starts the roles asked for on one Redis (a local one when REDIS_URL is unset) until a signal. */
 async function runRoles(roles: { gateway: boolean; worker: boolean }): Promise<number> {
   const config = loadConfig(readEnvironment());
   const logger = createLogger({ level: config.logLevel });
+  handleProcessErrors(logger);
   const resources: Closable[] = [];
   let redisUrl = config.redis.url;
   if (!redisUrl) {

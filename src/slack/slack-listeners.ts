@@ -1,13 +1,14 @@
 import type { App, RespondFn } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import type { Conversation } from '../conversation/conversation.ts';
+import type { PrivateReply } from '../conversation/conversation-context.ts';
 import { decisionOf } from '../conversation/approval.ts';
 import { routeActionIds, type RouteChoice } from '../conversation/route-decision.ts';
 import { describeError } from '../errors.ts';
+import { redactSecrets } from '../guardrail/redact-secrets.ts';
 import type { Logger } from '../logger.ts';
 import type { TaskStore } from '../tasks/task-store.ts';
 import type { BackgroundWork } from './background-work.ts';
-import { appMentionSchema, blockActionSchema, payloadProblem, slashCommandSchema, threadMessageSchema } from './slack-payloads.ts';
+import { appMentionSchema, blockActionSchema, eventIdSchema, payloadProblem, slashCommandSchema, threadMessageSchema } from './slack-payloads.ts';
 
 export interface ListenerDependencies {
   conversation: Conversation;
@@ -16,16 +17,25 @@ export interface ListenerDependencies {
   logger: Logger;
 }
 
-function ephemeral(respond: RespondFn) {
+/** A private answer through the command's or the click's `response_url`. */
+function ephemeral(respond: RespondFn): PrivateReply {
   return async (text: string) => {
     await respond({ response_type: 'ephemeral', replace_original: false, text });
   };
 }
 
-function ephemeralMessage(client: WebClient, channel: string, user: string, threadTs?: string) {
-  return async (text: string) => {
-    await client.chat.postEphemeral({ channel, user, text, thread_ts: threadTs });
-  };
+/** A private answer to an event (a mention, a thread reply): an ephemeral message, spaced like every write. */
+function ephemeralMessage(conversation: Conversation, channel: string, user: string, threadTs?: string): PrivateReply {
+  return (text: string) => conversation.context.surface.notify({ channel, user, text, threadTs });
+}
+
+/** What the person is told when the work behind their command, reply or click fails. */
+export function failureNotice(what: string, error: unknown): string {
+  return `⚠️ tandem could not ${what}: ${redactSecrets(describeError(error)).text}. Nothing else changed; try again in a moment, and if it keeps failing ask a human lead to run \`tandem doctor\`.`;
+}
+
+function tellOnFailure(reply: PrivateReply, what: string): (error: unknown) => Promise<void> {
+  return (error) => reply(failureNotice(what, error));
 }
 
 const routeChoices = new Map<string, RouteChoice>(
@@ -34,16 +44,17 @@ const routeChoices = new Map<string, RouteChoice>(
 
 /**
  * Every Slack entry point: ack first (well under Slack's 3 s, whatever the models are
- * doing), then the work runs in the background. Events seen before (Slack retries carry
- * the same `event_id`) are dropped.
+ * doing), then the work runs in the background; when it fails, the person is told
+ * privately. Events seen before (Slack's retries carry the same `event_id`, over HTTP
+ * and Socket Mode alike) are dropped.
  */
 export function registerSlackListeners(app: App, dependencies: ListenerDependencies): void {
   const { conversation, tasks, background, logger } = dependencies;
 
   app.use(async ({ body, next }) => {
-    const eventId = (body as { event_id?: unknown }).event_id;
-    if (typeof eventId === 'string' && !(await tasks.claimEvent(`slack:${eventId}`))) {
-      logger.info({ eventId }, 'duplicate Slack event dropped');
+    const event = eventIdSchema.safeParse(body);
+    if (event.success && !(await tasks.claimEvent(`slack:${event.data.event_id}`))) {
+      logger.info({ eventId: event.data.event_id }, 'duplicate Slack event dropped');
       return;
     }
     await next();
@@ -62,11 +73,11 @@ export function registerSlackListeners(app: App, dependencies: ListenerDependenc
     background.run(
       'slash command',
       () => conversation.command({ text: input.text, user: input.user_id, channel: input.channel_id, replyPrivately: reply }),
-      (error) => reply(`Something went wrong: ${describeError(error)}`),
+      tellOnFailure(reply, 'take that command'),
     );
   });
 
-  app.event('app_mention', async ({ event, client }) => {
+  app.event('app_mention', async ({ event }) => {
     const parsed = appMentionSchema.safeParse(event);
     if (!parsed.success) {
       logger.warn({ problem: payloadProblem(parsed.error) }, 'unreadable app_mention');
@@ -75,7 +86,7 @@ export function registerSlackListeners(app: App, dependencies: ListenerDependenc
     const mention = parsed.data;
     // A mention inside a task's thread also arrives as a message event: that one is the follow-up.
     if (mention.thread_ts && (await tasks.findByThread(mention.channel, mention.thread_ts))) return;
-    const reply = ephemeralMessage(client, mention.channel, mention.user, mention.thread_ts);
+    const reply = ephemeralMessage(conversation, mention.channel, mention.user, mention.thread_ts);
     background.run(
       'mention',
       () =>
@@ -86,17 +97,19 @@ export function registerSlackListeners(app: App, dependencies: ListenerDependenc
           messageTs: mention.thread_ts ?? mention.ts,
           replyPrivately: reply,
         }),
-      (error) => reply(`Something went wrong: ${describeError(error)}`),
+      tellOnFailure(reply, 'take that request'),
     );
   });
 
-  app.event('message', async ({ event, client }) => {
+  app.event('message', async ({ event }) => {
     const parsed = threadMessageSchema.safeParse(event);
     if (!parsed.success) return; // not a person's reply in a thread
     const message = parsed.data;
-    const reply = ephemeralMessage(client, message.channel, message.user, message.thread_ts);
-    background.run('thread reply', () =>
-      conversation.threadReply({ channel: message.channel, threadTs: message.thread_ts, user: message.user, text: message.text, replyPrivately: reply }),
+    const reply = ephemeralMessage(conversation, message.channel, message.user, message.thread_ts);
+    background.run(
+      'thread reply',
+      () => conversation.threadReply({ channel: message.channel, threadTs: message.thread_ts, user: message.user, text: message.text, replyPrivately: reply }),
+      tellOnFailure(reply, 'pass your reply on to the team'),
     );
   });
 
@@ -116,12 +129,12 @@ export function registerSlackListeners(app: App, dependencies: ListenerDependenc
     const base = { user: click.user.id, channel, messageTs, replyPrivately: reply };
     const choice = routeChoices.get(action.action_id);
     if (choice) {
-      background.run('route click', () => conversation.routeClick({ ...base, choice, taskId: action.value }));
+      background.run('route click', () => conversation.routeClick({ ...base, choice, taskId: action.value }), tellOnFailure(reply, `act on your ${choice} click`));
       return;
     }
     const decision = decisionOf(action.action_id);
     if (decision) {
-      background.run('decision click', () => conversation.decisionClick({ ...base, decision, value: action.value }));
+      background.run('decision click', () => conversation.decisionClick({ ...base, decision, value: action.value }), tellOnFailure(reply, `act on your ${decision} click`));
     }
   });
 }

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The Events API payload's id: the same on each of Slack's retries of one event; commands and clicks have none. */
+export const eventIdSchema = z.object({ event_id: z.string().min(1) });
+
 /** The fields of a slash command tandem reads (Slack sends more). */
 export const slashCommandSchema = z.object({
   command: z.string(),
