@@ -100,7 +100,8 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
     now: options.now ?? Date.now,
   };
 
-  const worker = new Worker(queueNames.work, createWorkProcessor({ dependencies, reportQueue, logger }), {
+  const shutdown = new AbortController();
+  const worker = new Worker(queueNames.work, createWorkProcessor({ dependencies, reportQueue, logger, shutdown: shutdown.signal }), {
     connection: workerConnection,
     prefix,
     name,
@@ -145,9 +146,10 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
     close() {
       closing ??= (async () => {
         logger.info({ worker: name }, 'worker shutting down');
-        await unsubscribe();
+        // Stop taking jobs before anything else, then hand the running ones back at their checkpoint.
         const stopped = worker.close();
-        worker.cancelAllJobs(shutdownReason);
+        shutdown.abort(shutdownReason);
+        await unsubscribe();
         await stopped;
         await registration.close().catch((error: unknown) => logger.warn({ err: error }, 'could not remove the worker registration'));
         await reportQueue.close();

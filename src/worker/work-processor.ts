@@ -16,6 +16,11 @@ export interface WorkProcessorOptions {
   dependencies: PipelineDependencies;
   reportQueue: Queue;
   logger: Logger;
+  /**
+   * Aborted (with `shutdownReason`) when the worker shuts down: the job in hand, and one BullMQ
+   * still hands over while closing, go back to the queue at their checkpoint.
+   */
+  shutdown?: AbortSignal;
 }
 
 export interface WorkOutcome {
@@ -56,10 +61,20 @@ function unreadablePayloadReport(job: Job, reason: string): ReportJob {
  * progress and checkpoints on the job, and hand the report to the gateway.
  */
 export function createWorkProcessor(options: WorkProcessorOptions) {
-  const { dependencies, reportQueue, logger } = options;
+  const { dependencies, reportQueue, logger, shutdown } = options;
 
-  // Three parameters, so BullMQ passes the abort signal (cancel and shutdown).
-  return async function processWork(job: Job, token?: string, signal?: AbortSignal): Promise<WorkOutcome> {
+  /** Shutting down: the job goes back to the queue and resumes from its checkpoint. */
+  async function giveBack(job: Job, token: string | undefined): Promise<never> {
+    await job.moveToWait(token);
+    logger.info({ jobId: job.id, stage: job.data?.checkpoint?.stage }, 'worker shutting down: the job is back in the queue at its checkpoint');
+    throw new WaitingError();
+  }
+
+  // Three parameters, so BullMQ passes the abort signal (cancel).
+  return async function processWork(job: Job, token?: string, cancel?: AbortSignal): Promise<WorkOutcome> {
+    // BullMQ may still hand over a job while it closes (a fetch already waiting): not started, given back.
+    if (shutdown?.aborted) return giveBack(job, token);
+    const signal = cancel && shutdown ? AbortSignal.any([cancel, shutdown]) : (cancel ?? shutdown);
     let work: WorkJob;
     try {
       work = parseWorkJob(job.data);
@@ -93,11 +108,7 @@ export function createWorkProcessor(options: WorkProcessorOptions) {
       throw toJobError(error);
     });
 
-    if (report === undefined || (signal?.aborted && signal.reason === shutdownReason)) {
-      // Shutting down: the job goes back to the queue and resumes from its checkpoint.
-      await job.moveToWait(token);
-      throw new WaitingError();
-    }
+    if (report === undefined || (signal?.aborted && signal.reason === shutdownReason)) return giveBack(job, token);
 
     await addReportJob(reportQueue, report);
     taskLogger.info({ status: report.status, branch: report.branch, wallMs: report.wallMs }, 'task reported');

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import type { JobType, Queue } from 'bullmq';
+import type { LoopbackGitHub, StoredPull } from './github-server.ts';
+import type { LoopbackSlack } from './slack-server.ts';
+import type { StoredMessage } from './slack-store.ts';
+
+/**
+ * The four checks issue 6 asks of every fault test: the task finishes, or fails with a clear
+ * message in its thread; exactly one PR (or none); no Slack post doubled (status edits are
+ * coalesced into one message, so only posts count); nothing left running.
+ */
+
+const hasApprovalButtons = (message: StoredMessage) => /tandem_approve/.test(JSON.stringify(message.blocks ?? []));
+const threadText = (thread: StoredMessage[]) => thread.map((message) => message.text).join('\n');
+
+/** A thread's messages, for the checks below. */
+export interface ThreadAddress {
+  channel: string;
+  threadTs: string;
+}
+
+/**
+ * The thread tells how the task ended: `finished` — one report with the approval buttons, no
+ * failure; a RegExp — `❌ The task failed: ` followed by a text matching it, and no buttons.
+ * Waits up to `timeoutMs` for the gateway's last post; returns the thread.
+ */
+export async function assertThreadTellsOutcome(
+  slack: LoopbackSlack,
+  thread: ThreadAddress,
+  outcome: 'finished' | RegExp,
+  timeoutMs = 10_000,
+): Promise<StoredMessage[]> {
+  const read = () => slack.thread(thread.channel, thread.threadTs);
+  const settled = () => read().some((message) => hasApprovalButtons(message) || /❌ The task failed: /.test(message.text));
+  await slack.waitFor(settled, timeoutMs, 'the outcome in the thread').catch(() => undefined);
+  const messages = read();
+  const text = threadText(messages);
+  if (outcome === 'finished') {
+    assert.equal(messages.filter(hasApprovalButtons).length, 1, `one report with Approve / Reject in the thread:\n${text}`);
+    assert.doesNotMatch(text, /❌ The task failed/, 'no failure in the thread');
+  } else {
+    const failure = messages.find((message) => /❌ The task failed: /.test(message.text));
+    assert.ok(failure, `the failure told in the thread:\n${text}`);
+    assert.match(failure.text.slice(failure.text.indexOf('❌ The task failed: ') + '❌ The task failed: '.length), outcome);
+    assert.equal(messages.filter(hasApprovalButtons).length, 0, 'no approval buttons on a failed task');
+  }
+  return messages;
+}
+
+/** No message tandem posted into the thread is there twice (same text and blocks). */
+export function assertNoDuplicatePosts(slack: LoopbackSlack, thread: ThreadAddress): void {
+  const seen = new Map<string, number>();
+  for (const message of slack.thread(thread.channel, thread.threadTs)) {
+    if (message.botId === undefined) continue;
+    const key = JSON.stringify([message.text, message.blocks ?? null, message.files?.map((file) => file.filename) ?? null]);
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  const doubled = [...seen].filter(([, count]) => count > 1).map(([key, count]) => `${count}× ${JSON.parse(key)[0]}`);
+  assert.deepEqual(doubled, [], 'no post doubled in the thread');
+}
+
+/** Exactly `count` pull requests for `branch` in `repo` (`owner/name`); returns them. */
+export function assertPullRequestCount(github: LoopbackGitHub, repo: string, branch: string | undefined, count: number): StoredPull[] {
+  const pulls = github.pulls(repo).filter((pull) => branch !== undefined && pull.head === branch);
+  assert.equal(pulls.length, count, `${count} PR(s) for ${branch ?? '(no branch)'} in ${repo}; all: ${github.pulls(repo).map((pull) => pull.head).join(', ')}`);
+  return pulls;
+}
+
+/** What must be idle: queues with no job active, waiting or delayed; child processes that have exited. */
+export interface RunningThings {
+  queues?: Queue[];
+  processes?: (ChildProcess | { child: ChildProcess })[];
+}
+
+/** Nothing is left running: waits up to `timeoutMs` for the queues to drain, then asserts both. */
+export async function assertNothingRunning(things: RunningThings, timeoutMs = 5_000): Promise<void> {
+  const idle = { active: 0, waiting: 0, delayed: 0, prioritized: 0 };
+  const states = Object.keys(idle) as JobType[];
+  const deadline = Date.now() + timeoutMs;
+  for (const queue of things.queues ?? []) {
+    let counts = await queue.getJobCounts(...states);
+    while (Object.values(counts).some((count) => count > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      counts = await queue.getJobCounts(...states);
+    }
+    assert.deepEqual(counts, idle, `the ${queue.name} queue is idle`);
+  }
+  for (const entry of things.processes ?? []) {
+    const child = 'child' in entry ? entry.child : entry;
+    assert.ok(child.exitCode !== null || child.signalCode !== null, `process ${child.pid} has exited`);
+  }
+}
