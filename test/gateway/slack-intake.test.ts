@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '../../src/logger.ts';
 import { WorkerRegistration } from '../../src/worker/worker-registration.ts';
-import { channel, createGatewayHarness, developer, lead, secondLead, signingSecret, type GatewayHarness, type SlackMode } from '../kit/gateway-harness.ts';
+import { channel, createGatewayHarness, developer, lead, secondLead, type GatewayHarness } from '../kit/gateway-harness.ts';
 import { personaOf } from '../kit/ollama-server.ts';
 import { calculatorRepo, fullTeam, json } from '../kit/scripted-team.ts';
 import { waitFor } from '../kit/wait-for.ts';
@@ -31,7 +31,6 @@ describe('Slack intake over HTTP: signatures, retries, guardrail, routing, comma
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(harness.slack.calls('chat.postMessage').length, postsBefore);
     assert.equal(await taskCount(), 0);
-    assert.equal(signingSecret.length > 0, true);
   });
 
   test('the same event_id delivered three times makes one task, threaded under the mention', async () => {
@@ -258,19 +257,3 @@ describe('a stuck task', () => {
     await harness.slack.waitFor(() => harness.slack.files().find((file) => /adds two numbers/.test(String(file.content))), 5000, 'the test output file');
   });
 });
-
-for (const mode of ['http', 'socket'] as SlackMode[]) {
-  test(`the ack comes in under a second while the model takes 5 s per answer (${mode} mode)`, async () => {
-    const harness = await createGatewayHarness(`ack-${mode}`, mode);
-    try {
-      harness.ollama.setResponder(fullTeam({ guardrail: () => ({ ...json({ verdict: 'block', category: 'test', reason: 'slow judge' }), delayMs: 5000 }) }));
-      await harness.startGateway();
-      const delivery = await harness.driver.slashCommand({ text: 'acme/calc fix add', userId: developer, channelId: channel });
-      assert.equal(delivery.status, 200);
-      assert.ok(delivery.elapsedMs < 1000, `acked in ${delivery.elapsedMs} ms`);
-      await harness.waitForTask((record) => record.status === 'blocked', 'the slow judge’s verdict', 20_000);
-    } finally {
-      await harness.close();
-    }
-  });
-}
