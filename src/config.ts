@@ -140,7 +140,7 @@ const environmentSchema = z.object({
   SETUP_COMMANDS: commandsByRepo,
   MERGE_METHOD: optionalText.transform((value) => value ?? 'squash').pipe(z.enum(['squash', 'merge', 'rebase'])),
   ROUTER_MAX_CONTEXT: wholeNumber(8192, 2048),
-  SLACK_WRITE_INTERVAL_MS: wholeNumber(1000, 0),
+  SLACK_WRITE_INTERVAL_MS: wholeNumber(1000, 0).pipe(z.number().min(200, 'must be at least 200 (milliseconds): Slack takes about one message a second per channel, and 1000 is the default')),
 });
 
 export type Environment = Record<string, string | undefined>;

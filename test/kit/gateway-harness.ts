@@ -49,7 +49,8 @@ export async function createGatewayHarness(label: string, mode: SlackMode, overr
     SLACK_BOT_TOKEN: botToken,
     SLACK_API_URL: slack.url,
     ...(mode === 'socket' ? { SLACK_APP_TOKEN: appToken } : { SLACK_SIGNING_SECRET: signingSecret, PORT: String(port) }),
-    SLACK_WRITE_INTERVAL_MS: '20',
+    // The least an operator may set; tandem processes a test spawns run with it.
+    SLACK_WRITE_INTERVAL_MS: '200',
     GITHUB_TOKEN: githubToken,
     GITHUB_API_URL: github.url,
     ALLOWED_REPOS: 'acme/calc',
@@ -71,7 +72,11 @@ export async function createGatewayHarness(label: string, mode: SlackMode, overr
     tasks,
     appUrl,
     async startGateway(logger = silentLogger) {
-      const config = loadConfig(worker.environment);
+      const loaded = loadConfig(worker.environment);
+      // The loopback Slack has no rate limit: like GitHub's write spacing below, an in-process
+      // gateway spaces Slack writes 20 ms apart to keep tests quick, unless the test set an interval.
+      const writeIntervalMs = overrides.SLACK_WRITE_INTERVAL_MS === undefined ? 20 : loaded.slack.writeIntervalMs;
+      const config = { ...loaded, slack: { ...loaded.slack, writeIntervalMs } };
       const gateway = await startGatewayRole({
         config,
         redisUrl: worker.redis.url,
