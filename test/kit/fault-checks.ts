@@ -20,10 +20,19 @@ export interface ThreadAddress {
   threadTs: string;
 }
 
+/** The thread from its last message by a person on (the whole thread when tandem wrote it all). */
+function latestIteration(messages: StoredMessage[]): StoredMessage[] {
+  const people = messages.map((message, index) => (message.botId === undefined ? index : 0));
+  return messages.slice(Math.max(0, ...people));
+}
+
+const failurePrefix = '❌ The task failed: ';
+
 /**
- * The thread tells how the task ended: `finished` — one report with the approval buttons, no
- * failure; a RegExp — `❌ The task failed: ` followed by a text matching it, and no buttons.
- * Waits up to `timeoutMs` for the gateway's last post; returns the thread.
+ * The thread tells how the task's latest iteration (from the last person's reply on) ended:
+ * `finished` — one report with the approval buttons and no failure; a RegExp — a failure
+ * `❌ The task failed: …` whose reason matches it, and no buttons. Waits up to `timeoutMs` for
+ * the gateway's last post; returns the thread.
  */
 export async function assertThreadTellsOutcome(
   slack: LoopbackSlack,
@@ -31,21 +40,21 @@ export async function assertThreadTellsOutcome(
   outcome: 'finished' | RegExp,
   timeoutMs = 10_000,
 ): Promise<StoredMessage[]> {
-  const read = () => slack.thread(thread.channel, thread.threadTs);
-  const settled = () => read().some((message) => hasApprovalButtons(message) || /❌ The task failed: /.test(message.text));
-  await slack.waitFor(settled, timeoutMs, 'the outcome in the thread').catch(() => undefined);
+  const read = () => latestIteration(slack.thread(thread.channel, thread.threadTs));
+  const told = () => read().some((message) => hasApprovalButtons(message) || message.text.includes(failurePrefix));
+  await slack.waitFor(told, timeoutMs, 'the outcome in the thread').catch(() => undefined);
   const messages = read();
   const text = threadText(messages);
+  const failure = messages.find((message) => message.text.includes(failurePrefix));
   if (outcome === 'finished') {
     assert.equal(messages.filter(hasApprovalButtons).length, 1, `one report with Approve / Reject in the thread:\n${text}`);
-    assert.doesNotMatch(text, /❌ The task failed/, 'no failure in the thread');
+    assert.equal(failure, undefined, `no failure in the thread:\n${text}`);
   } else {
-    const failure = messages.find((message) => /❌ The task failed: /.test(message.text));
     assert.ok(failure, `the failure told in the thread:\n${text}`);
-    assert.match(failure.text.slice(failure.text.indexOf('❌ The task failed: ') + '❌ The task failed: '.length), outcome);
+    assert.match(failure.text.slice(failure.text.indexOf(failurePrefix) + failurePrefix.length), outcome);
     assert.equal(messages.filter(hasApprovalButtons).length, 0, 'no approval buttons on a failed task');
   }
-  return messages;
+  return slack.thread(thread.channel, thread.threadTs);
 }
 
 /**

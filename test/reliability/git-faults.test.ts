@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { addWorkJob } from '../../src/queue/queues.ts';
+import { assertNothingRunning } from '../kit/fault-checks.ts';
 import { git } from '../kit/git-repos.ts';
 import { personaOf } from '../kit/ollama-server.ts';
 import { calculatorFix, calculatorPlan, calculatorRepo, json, scriptedTeam } from '../kit/scripted-team.ts';
@@ -54,10 +55,6 @@ function teamWithConcurrentPush(meanwhile: () => Promise<unknown>, secondEdit: {
   });
 }
 
-async function assertNothingRunning(): Promise<void> {
-  assert.deepEqual(await harness.workQueue.getJobCounts('active', 'waiting', 'delayed'), { active: 0, waiting: 0, delayed: 0 });
-}
-
 test('a push rejected as non-fast-forward is rebased onto the other commit and pushed', async () => {
   let theirs = '';
   const since = harness.ollama.chatRequests().length;
@@ -80,7 +77,7 @@ test('a push rejected as non-fast-forward is rebased onto the other commit and p
   assert.equal(await git(clone, 'log', '-1', '--format=%an', 'HEAD'), 'tandem Coder');
   const coders = harness.ollama.chatRequests().slice(since).filter((chat) => personaOf(chat) === 'coder');
   assert.equal(coders.length, 2, 'the rejected push cost no extra model call');
-  await assertNothingRunning();
+  await assertNothingRunning({ queues: [harness.workQueue] });
 });
 
 test('a push rejected with conflicting commits is a clear failed report, and the remote keeps their commit', async () => {
@@ -104,7 +101,7 @@ test('a push rejected with conflicting commits is a clear failed report, and the
   const job = await harness.workQueue.getJob('task-conflict-1');
   assert.equal(job?.attemptsMade, 1, 'not retried: the same conflict would come back');
   assert.ok(Date.now() - started < 30_000);
-  await assertNothingRunning();
+  await assertNothingRunning({ queues: [harness.workQueue] });
 });
 
 test('a clone that fails (the repository is missing) is a clear failed report naming the repo, the URL and GIT_REMOTE_URL', async () => {
@@ -120,5 +117,5 @@ test('a clone that fails (the repository is missing) is a clear failed report na
   const job = await harness.workQueue.getJob('task-no-repo-1');
   assert.equal(job?.attemptsMade, 1, 'a missing repository is not retried');
   assert.equal(harness.ollama.chatRequests().filter((chat) => /task-no-repo/.test(JSON.stringify(chat.messages))).length, 0);
-  await assertNothingRunning();
+  await assertNothingRunning({ queues: [harness.workQueue] });
 });

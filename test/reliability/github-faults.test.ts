@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TaskRecord } from '../../src/tasks/task-record.ts';
 import { channel, createGatewayHarness, developer, lead, type GatewayHarness } from '../kit/gateway-harness.ts';
+import { assertNoDuplicatePosts, assertNothingRunning, assertPullRequestCount, assertThreadTellsOutcome } from '../kit/fault-checks.ts';
 import { calculatorRepo, fullTeam } from '../kit/scripted-team.ts';
 import type { StoredMessage } from '../kit/slack-store.ts';
 
@@ -15,12 +16,6 @@ const createPullRequest = { method: 'POST', path: '/repos/acme/calc/pulls' };
 const mergeRequest = { method: 'PUT', path: /^\/repos\/acme\/calc\/pulls\/\d+\/merge$/ };
 const hasButtons = (message: StoredMessage | undefined) => /tandem_approve/.test(JSON.stringify(message?.blocks ?? []));
 
-function doubledTexts(thread: StoredMessage[]): string[] {
-  const counts = new Map<string, number>();
-  for (const message of thread) counts.set(message.text, (counts.get(message.text) ?? 0) + 1);
-  return [...counts].filter(([, count]) => count > 1).map(([text]) => text);
-}
-
 describe('GitHub faults through the gateway', () => {
   let harness: GatewayHarness;
 
@@ -32,6 +27,15 @@ describe('GitHub faults through the gateway', () => {
     await harness.startGateway();
   });
   after(() => harness.close());
+
+  /** Issue 6's checks: the thread tells the task finished, one PR for its branch, no doubled post, nothing running. */
+  async function assertFourChecks(task: TaskRecord): Promise<void> {
+    const thread = { channel, threadTs: task.threadTs! };
+    await assertThreadTellsOutcome(harness.slack, thread, 'finished');
+    assertPullRequestCount(harness.github, 'acme/calc', task.branch, 1);
+    assertNoDuplicatePosts(harness.slack, thread);
+    await assertNothingRunning({ queues: [harness.workQueue, harness.reportQueue] });
+  }
 
   async function runTask(text: string): Promise<TaskRecord> {
     await harness.driver.slashCommand({ text, userId: developer, channelId: channel });
@@ -58,15 +62,12 @@ describe('GitHub faults through the gateway', () => {
       { status: 500 },
     );
     const task = await runTask('acme/calc fix add so that it adds');
+    await assertFourChecks(task);
     const pulls = harness.github.pulls('acme/calc').filter((pull) => pull.head === task.branch);
-    assert.equal(pulls.length, 1, 'one PR for the branch');
     assert.equal(task.prNumber, existing, 'the existing PR was reused');
     assert.notEqual(pulls[0]!.title, 'opened by hand', 'its title was updated');
     const creates = harness.github.requests.filter((request) => request.method === 'POST' && request.path === createPullRequest.path);
     assert.deepEqual(creates.map((request) => request.status), [422], 'one create, answered 422');
-    const thread = harness.slack.thread(channel, task.threadTs!);
-    assert.deepEqual(doubledTexts(thread), []);
-    assert.equal(thread.filter(hasButtons).length, 1);
   });
 
   let rateLimitedTask: TaskRecord;
@@ -89,10 +90,8 @@ describe('GitHub faults through the gateway', () => {
       .filter((request) => request.method === 'POST' && request.path === createPullRequest.path)
       .map((request) => request.status);
     assert.deepEqual(creates, [403, 429, 201], 'waited out both limits, then created');
-    assert.equal(harness.github.pulls('acme/calc').filter((pull) => pull.head === rateLimitedTask.branch).length, 1);
+    await assertFourChecks(rateLimitedTask);
     const thread = harness.slack.thread(channel, rateLimitedTask.threadTs!);
-    assert.deepEqual(doubledTexts(thread), []);
-    assert.equal(thread.filter(hasButtons).length, 1);
     assert.doesNotMatch(thread.map((message) => message.text).join('\n'), /rate limit/i, 'nothing about it in the thread');
   });
 
@@ -143,5 +142,8 @@ describe('GitHub faults through the gateway', () => {
     });
     await harness.waitForTask((record) => record.taskId === task.taskId && record.status === 'merged', 'the merge', 20_000);
     assert.equal(harness.github.merges.length, 1);
+    assertPullRequestCount(harness.github, 'acme/calc', task.branch, 1);
+    assertNoDuplicatePosts(harness.slack, { channel, threadTs: task.threadTs! });
+    await assertNothingRunning({ queues: [harness.workQueue, harness.reportQueue] });
   });
 });

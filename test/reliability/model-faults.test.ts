@@ -5,6 +5,7 @@ import { silentLogger } from '../../src/logger.ts';
 import type { TaskRecord } from '../../src/tasks/task-record.ts';
 import { startWorkerRole, type WorkerRole } from '../../src/worker/start-worker.ts';
 import { channel, createGatewayHarness, developer, type GatewayHarness } from '../kit/gateway-harness.ts';
+import { assertNoDuplicatePosts, assertNothingRunning, assertPullRequestCount, assertThreadTellsOutcome } from '../kit/fault-checks.ts';
 import { personaOf } from '../kit/ollama-server.ts';
 import { calculatorPlan, calculatorRepo, fullTeam, json } from '../kit/scripted-team.ts';
 
@@ -64,20 +65,18 @@ describe('Ollama faults, from the Slack thread', () => {
     );
   }
 
-  /** The thread's text once it tells why the task failed. */
-  async function failureInThread(record: TaskRecord): Promise<string> {
-    await harness.slack.waitFor(() => /❌ The task failed/.test(threadText(record)), 5_000, 'the failure in the thread');
-    return threadText(record);
+  /** Issue 6's checks on a task's end: the thread tells it, PRs for its branch, no doubled post, nothing running. */
+  async function assertFourChecks(record: TaskRecord, outcome: 'finished' | RegExp, pullRequests: number): Promise<void> {
+    const thread = { channel, threadTs: record.threadTs! };
+    await assertThreadTellsOutcome(harness.slack, thread, outcome);
+    assertPullRequestCount(harness.github, 'acme/calc', record.branch, pullRequests);
+    assertNoDuplicatePosts(harness.slack, thread);
+    await assertNothingRunning({ queues: [harness.workQueue, harness.reportQueue] });
   }
 
   async function replyInThread(record: TaskRecord, text: string): Promise<void> {
     const reply = harness.slack.addUserMessage({ channel, user: developer, text, threadTs: record.threadTs });
     await harness.driver.event({ type: 'message', channel, user: developer, text, ts: reply.ts, thread_ts: record.threadTs, channel_type: 'channel' });
-  }
-
-  async function assertNothingRunning(): Promise<void> {
-    const counts = await harness.workQueue.getJobCounts('active', 'waiting', 'delayed');
-    assert.deepEqual(counts, { active: 0, waiting: 0, delayed: 0 });
   }
 
   test('Ollama answering 500 twice is retried within the call, and the task completes with one PR', async () => {
@@ -88,11 +87,9 @@ describe('Ollama faults, from the Slack thread', () => {
     const done = await settled(task.taskId, 'awaiting_approval');
     assert.equal(done.status, 'awaiting_approval', done.reason);
     assert.equal(personaCalls('planner', since).length, 3, 'two failed calls and the one that worked');
-    const pulls = harness.github.pulls('acme/calc').filter((pull) => pull.head === done.branch);
-    assert.equal(pulls.length, 1);
     const job = await harness.workQueue.getJob(`${task.taskId}-1`);
     assert.equal(job?.attemptsMade, 1, 'one job attempt (BullMQ counts the successful one): the job itself was not retried');
-    await assertNothingRunning();
+    await assertFourChecks(done, 'finished', 1);
   });
 
   test('Ollama always answering 500 fails the task after 3 × 3 calls with a clear thread message; a reply restarts it', async () => {
@@ -103,8 +100,8 @@ describe('Ollama faults, from the Slack thread', () => {
     const failed = await settled(task.taskId, 'failed');
     assert.equal(failed.status, 'failed');
     assert.equal(personaCalls('planner', since).length, 9, '3 job attempts × 3 tries each, no more');
-    const text = await failureInThread(failed);
-    assert.match(text, /❌ The task failed: .*answered 500: llama runner process has terminated/);
+    await assertFourChecks(failed, /answered 500: llama runner process has terminated/, 0);
+    const text = threadText(failed);
     assert.match(text, new RegExp(`at ${harness.ollama.url.replace(/[.:/]/g, '\\$&')}`), 'names the URL');
     assert.match(text, new RegExp(harness.config.models.planner.replace(/[.:]/g, '\\$&')), 'names the model');
     assert.match(text, /Gave up after 3 attempts.*WORKER_OLLAMA_URL.*reply in this thread to try again/);
@@ -113,7 +110,6 @@ describe('Ollama faults, from the Slack thread', () => {
       statusEdits.some((call) => /trying again in 5 s \(attempt 2 of 3\)/.test(JSON.stringify(call.params))),
       'the status line told the thread a retry was coming',
     );
-    await assertNothingRunning();
 
     // The model is back: a reply in the thread runs the task again.
     harness.ollama.setResponder(fullTeam());
@@ -124,8 +120,7 @@ describe('Ollama faults, from the Slack thread', () => {
       45_000,
     );
     assert.equal(resumed.status, 'awaiting_approval', resumed.reason);
-    assert.equal(harness.github.pulls('acme/calc').filter((pull) => pull.head === resumed.branch).length, 1);
-    await assertNothingRunning();
+    await assertFourChecks(resumed, 'finished', 1);
   });
 
   test('an unreachable Ollama fails the task naming the URL and what to do; once it is reachable a reply finishes it', async () => {
@@ -134,10 +129,8 @@ describe('Ollama faults, from the Slack thread', () => {
     const task = await submit('fix add with ollama down');
     const failed = await settled(task.taskId, 'failed');
     assert.equal(failed.status, 'failed');
-    const text = await failureInThread(failed);
-    assert.match(text, /cannot reach Ollama at http:\/\/127\.0\.0\.1:9 for \S+ \(is `ollama serve` running there\?\) \(3 tries\)/);
-    assert.match(text, /WORKER_OLLAMA_URL/);
-    await assertNothingRunning();
+    await assertFourChecks(failed, /cannot reach Ollama at http:\/\/127\.0\.0\.1:9 for \S+ \(is `ollama serve` running there\?\) \(3 tries\)/, 0);
+    assert.match(threadText(failed), /WORKER_OLLAMA_URL/);
 
     await startWorker();
     await replyInThread(failed, 'ollama is running again');
@@ -147,8 +140,7 @@ describe('Ollama faults, from the Slack thread', () => {
       45_000,
     );
     assert.equal(resumed.status, 'awaiting_approval', resumed.reason);
-    assert.equal(harness.github.pulls('acme/calc').filter((pull) => pull.head === resumed.branch).length, 1);
-    await assertNothingRunning();
+    await assertFourChecks(resumed, 'finished', 1);
   });
 
   test('a call slower than the model timeout is model_timeout, retried by the job, and the task completes', async () => {
@@ -167,8 +159,7 @@ describe('Ollama faults, from the Slack thread', () => {
     assert.equal(job?.attemptsMade, 2, 'one failed job attempt before the one that worked');
     const statusEdits = harness.slack.calls('chat.update').filter((call) => call.params.ts === done.statusMessageTs);
     assert.ok(statusEdits.some((call) => /model_timeout: .*did not answer within 2 s/.test(JSON.stringify(call.params))));
-    assert.equal(harness.github.pulls('acme/calc').filter((pull) => pull.head === done.branch).length, 1);
-    await assertNothingRunning();
+    await assertFourChecks(done, 'finished', 1);
   });
 
   test('truncated JSON, then an empty answer: one repair retry, then the Coder’s error in the thread and no PR', async () => {
@@ -183,8 +174,6 @@ describe('Ollama faults, from the Slack thread', () => {
     const coders = personaCalls('coder', since);
     assert.equal(coders.length, 2, 'the answer and one repair');
     assert.match(coders[1]!.messages.at(-1)!.content, /Your answer was rejected: the answer is not valid JSON/);
-    assert.match(await failureInThread(failed), /❌ The task failed: Coder: the Coder \(\S+\) gave an invalid answer twice; last problem: the answer was empty/);
-    assert.equal(harness.github.pulls('acme/calc').filter((pull) => pull.head === failed.branch).length, 0);
-    await assertNothingRunning();
+    await assertFourChecks(failed, /^Coder: the Coder \(\S+\) gave an invalid answer twice; last problem: the answer was empty/, 0);
   });
 });

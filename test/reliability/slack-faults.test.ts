@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { GatewayRole } from '../../src/gateway/start-gateway.ts';
 import { slackRetryPolicy } from '../../src/slack/slack-app.ts';
 import { channel, createGatewayHarness, developer, type GatewayHarness } from '../kit/gateway-harness.ts';
+import { assertNoDuplicatePosts, assertNothingRunning, assertPullRequestCount, assertThreadTellsOutcome } from '../kit/fault-checks.ts';
 import { calculatorRepo, fullTeam } from '../kit/scripted-team.ts';
 import type { StoredMessage } from '../kit/slack-store.ts';
 
@@ -11,15 +12,6 @@ import type { StoredMessage } from '../kit/slack-store.ts';
  * The gateway runs with the production Web API retry policy (`slackRetryPolicy`); the same
  * event delivered three times is covered in test/gateway/slack-intake.test.ts.
  */
-
-const hasButtons = (message: StoredMessage) => /tandem_approve/.test(JSON.stringify(message.blocks ?? []));
-
-/** Each text posted more than once into the thread (an empty list when nothing is doubled). */
-function doubledTexts(thread: StoredMessage[]): string[] {
-  const counts = new Map<string, number>();
-  for (const message of thread) counts.set(message.text, (counts.get(message.text) ?? 0) + 1);
-  return [...counts].filter(([, count]) => count > 1).map(([text]) => text);
-}
 
 describe('Slack 429 storms and 5xx answers during a task', () => {
   let harness: GatewayHarness;
@@ -69,18 +61,19 @@ describe('Slack 429 storms and 5xx answers during a task', () => {
     assert.equal(rateLimited, 3 + 2 + 2, 'every injected 429 was met');
     assert.equal(serverErrors, 1 + 2 + 2, 'every injected 5xx was met');
 
-    const thread = slack.thread(channel, task.threadTs!);
+    const thread = await assertThreadTellsOutcome(slack, { channel, threadTs: task.threadTs! }, 'finished');
     threadOfStorm = thread;
     assert.match(thread[0]!.text, /acme\/calc/, 'the header opens the thread');
     assert.equal(slack.messages(channel).filter((message) => message.threadTs === undefined || message.ts === message.threadTs).length, 1, 'one header');
-    assert.deepEqual(doubledTexts(thread), [], 'no message posted twice');
-    assert.equal(thread.filter(hasButtons).length, 1, 'one report message with buttons');
+    assertNoDuplicatePosts(slack, { channel, threadTs: task.threadTs! });
     for (const persona of ['Planner', 'Report']) {
       assert.match(thread.map((message) => message.text).join('\n'), new RegExp(persona), `${persona} reached the thread`);
     }
     const status = slack.messages(channel).find((message) => message.ts === task.statusMessageTs)!;
     assert.ok(status.history.length >= 2, 'the status message was edited despite the failing edits');
     assert.equal(harness.github.pulls('acme/calc').length, 1, 'one PR');
+    assertPullRequestCount(harness.github, 'acme/calc', task.branch, 1);
+    await assertNothingRunning({ queues: [harness.workQueue, harness.reportQueue] });
 
     // Successful posts equal stored bot messages: a failed attempt never stored, a retry stored once.
     const posted = slack.calls('chat.postMessage').filter((call) => call.ok).length;
