@@ -2,10 +2,12 @@ import type { ReportJob } from '../queue/report-job.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import type { ConversationContext } from './conversation-context.ts';
 import { approvalButtons } from './approval.ts';
+import { labelsFor } from './report-facts.ts';
 import { accountingLine, frontierLine } from './report-message.ts';
 import { sosPrompt } from './sos-prompt.ts';
 import { oneLine } from './task-messages.ts';
 import { replyInThread, showStatus } from './task-thread.ts';
+import { reportLanguage } from './write-report.ts';
 import type { FollowUps } from './follow-ups.ts';
 
 /**
@@ -50,7 +52,8 @@ export class ReportDelivery {
     await showStatus(this.#context, record, { headline: '📝 Documenter is writing the report' });
     const written = await reportWriter.write(report);
     const threadLink = record.threadTs ? await surface.link(record.channel, record.threadTs) : undefined;
-    const body = threadLink ? `${written.markdown}\n\n---\n💬 [The Slack thread for this task](${threadLink})` : written.markdown;
+    const linkText = labelsFor(reportLanguage(report)).threadLink;
+    const body = threadLink ? `${written.markdown}\n\n---\n💬 [${linkText}](${threadLink})` : written.markdown;
     // GitHub refuses a PR without commits: a task stuck before it changed anything gets none.
     const pull =
       stuck && report.diffStat.files === 0 && !record.prNumber

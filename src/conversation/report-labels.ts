@@ -43,6 +43,8 @@ export interface ReportLabels {
   coderAttempts: (attempts: number) => string;
   earlierLinesCut: (lines: number) => string;
   laterLinesCut: (lines: number) => string;
+  /** The PR body's link back to the chat thread. */
+  threadLink: string;
   /** The deterministic summary paragraph used when the Documenter model cannot write one. */
   fallback: (facts: { request: string; repo: string; status: ReportStatus; changes: string; tests: string; problem?: string }) => string;
 }
@@ -90,6 +92,7 @@ const en: ReportLabels = {
   coderAttempts: (attempts) => plural(attempts, 'coder attempt', 'coder attempts'),
   earlierLinesCut: (lines) => `[… ${plural(lines, 'earlier line', 'earlier lines')} cut …]`,
   laterLinesCut: (lines) => `[… ${plural(lines, 'more line', 'more lines')} …]`,
+  threadLink: 'The Slack thread for this task',
   fallback: ({ request, repo, status, changes, tests, problem }) => {
     if (status === 'passed') return `tandem made the change requested in ${repo}: “${request}”. ${changes}; tests: ${tests}.`;
     const why = problem ?? (status === 'stuck' ? 'the agents reached their iteration bound' : 'the task stopped on an error');
@@ -138,6 +141,7 @@ const ko: ReportLabels = {
   coderAttempts: (attempts) => `코더 시도 ${attempts}회`,
   earlierLinesCut: (lines) => `[… 앞의 ${lines}줄 생략 …]`,
   laterLinesCut: (lines) => `[… 나머지 ${lines}줄 생략 …]`,
+  threadLink: '이 작업의 Slack 스레드',
   fallback: ({ request, repo, status, changes, tests, problem }) => {
     if (status === 'passed') return `tandem이 ${repo}에서 요청한 변경을 마쳤습니다: “${request}”. ${changes}; 테스트: ${tests}.`;
     const why = problem ?? (status === 'stuck' ? '반복 횟수 한도에 도달했습니다' : '오류로 작업이 중단되었습니다');

@@ -123,6 +123,11 @@ async function documenterProse(input: WriteReportInput, language: LanguageCode, 
   }
 }
 
+/** The language a report is written in: the request's (the plan's when there is no request). */
+export function reportLanguage(report: ReportJob): LanguageCode {
+  return detectLanguage(report.request ?? report.plan?.summary ?? '');
+}
+
 /**
  * Writes a report's PR body (DESIGN §2, §3): the Documenter's prose in the requester's
  * language (a plain chat call with `num_ctx` set), then — always — the deterministic facts
@@ -132,7 +137,7 @@ async function documenterProse(input: WriteReportInput, language: LanguageCode, 
  */
 export async function writeReport(input: WriteReportInput): Promise<WriteReportResult> {
   const logger = input.logger ?? silentLogger;
-  const language = detectLanguage(input.report.request ?? input.report.plan?.summary ?? '');
+  const language = reportLanguage(input.report);
   // The facts are bounded by construction; the cut only guards against a pathological report.
   const facts = cut(redactSecrets(renderReportFacts(input.report, language)).text, maxFactsCharacters);
   const written = await documenterProse(input, language, logger);
