@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { addWorkJob } from '../../src/queue/queues.ts';
+import { concurrentPushScripts, pushToTaskBranch, taskBranch, type TaskBranchAddress } from '../kit/concurrent-push.ts';
 import { assertNothingRunning } from '../kit/fault-checks.ts';
 import { git } from '../kit/git-repos.ts';
 import { personaOf } from '../kit/ollama-server.ts';
-import { calculatorFix, calculatorPlan, calculatorRepo, json, scriptedTeam } from '../kit/scripted-team.ts';
+import { calculatorPlan, calculatorRepo, json, scriptedTeam } from '../kit/scripted-team.ts';
 import { createWorkerHarness, type WorkerHarness } from '../kit/worker-harness.ts';
 
 // Issue 6, item 7: a push rejected because someone pushed to the task branch meanwhile
@@ -21,36 +21,13 @@ before(async () => {
 });
 after(() => harness.close());
 
-/** The task's branch on the remote, once the first Coder attempt pushed it. */
-async function taskBranch(taskId: string): Promise<string> {
-  const branches = (await harness.remotes.branches('acme', 'calc')).filter((name) => name.startsWith(`tandem/${taskId}-`));
-  assert.equal(branches.length, 1, `one task branch: ${branches.join(', ')}`);
-  return branches[0]!;
-}
+const branchOf = (taskId: string): TaskBranchAddress => ({ remotes: harness.remotes, owner: 'acme', name: 'calc', branchPrefix: `tandem/${taskId}-` });
 
-/** Someone else commits `files` to the task branch on the remote. */
-async function pushElsewhere(taskId: string, files: Record<string, string>, message: string): Promise<string> {
-  const clone = await harness.remotes.clone('acme', 'calc', await taskBranch(taskId));
-  for (const [path, content] of Object.entries(files)) await writeFile(join(clone, path), content);
-  await git(clone, 'commit', '--all', '-m', message);
-  await git(clone, 'push', 'origin', 'HEAD');
-  return git(clone, 'rev-parse', 'HEAD');
-}
-
-/**
- * A team whose Reviewer asks for one more change; while it "reviews", `meanwhile` pushes
- * to the task branch, so the Coder's second push is rejected as non-fast-forward.
- */
+/** The worker's team for a task whose second push meets `meanwhile`'s commit (see concurrentPushScripts). */
 function teamWithConcurrentPush(meanwhile: () => Promise<unknown>, secondEdit: { path: string; search: string; replace: string }) {
   return scriptedTeam({
     planner: () => json(calculatorPlan),
-    coder: (_chat, call) =>
-      call === 1 ? json(calculatorFix) : json({ summary: 'Address the review', edits: [{ action: 'replace', ...secondEdit }] }),
-    reviewer: async (_chat, call) => {
-      if (call > 1) return json({ approved: true, comments: [] });
-      await meanwhile();
-      return json({ approved: false, comments: [{ path: secondEdit.path, comment: 'Please tidy this up.' }] });
-    },
+    ...concurrentPushScripts(meanwhile, secondEdit),
     tester: () => json({ passed: true, summary: 'All scenarios pass.', uncovered: [] }),
   });
 }
@@ -60,7 +37,7 @@ test('a push rejected as non-fast-forward is rebased onto the other commit and p
   const since = harness.ollama.chatRequests().length;
   harness.ollama.setResponder(
     teamWithConcurrentPush(
-      async () => (theirs = await pushElsewhere('task-rebase', { 'README.md': '# calc\n\nTiny arithmetic helpers, now documented.\n' }, 'docs: a better README')),
+      async () => (theirs = await pushToTaskBranch(branchOf('task-rebase'), { 'README.md': '# calc\n\nTiny arithmetic helpers, now documented.\n' }, 'docs: a better README')),
       { path: 'src/add.js', search: 'return a + b;', replace: 'return b + a;' },
     ),
   );
@@ -68,7 +45,7 @@ test('a push rejected as non-fast-forward is rebased onto the other commit and p
   const report = await harness.waitForReport('task-rebase', 1, 45_000);
 
   assert.equal(report.status, 'passed', JSON.stringify(report.error));
-  assert.equal(report.branch, await taskBranch('task-rebase'));
+  assert.equal(report.branch, await taskBranch(branchOf('task-rebase')));
   const clone = await harness.remotes.clone('acme', 'calc', report.branch);
   assert.equal(await git(clone, 'rev-parse', 'HEAD'), report.headSha, 'the report names the pushed head');
   assert.equal(await git(clone, 'merge-base', '--is-ancestor', theirs, 'HEAD').then(() => 'kept'), 'kept', 'their commit is kept');
@@ -84,7 +61,7 @@ test('a push rejected with conflicting commits is a clear failed report, and the
   let theirs = '';
   harness.ollama.setResponder(
     teamWithConcurrentPush(
-      async () => (theirs = await pushElsewhere('task-conflict', { 'src/add.js': 'export function add(a, b) {\n  return Number(a) + Number(b);\n}\n' }, 'fix: coerce')),
+      async () => (theirs = await pushToTaskBranch(branchOf('task-conflict'), { 'src/add.js': 'export function add(a, b) {\n  return Number(a) + Number(b);\n}\n' }, 'fix: coerce')),
       { path: 'src/add.js', search: 'return a + b;', replace: 'return (a + b);' },
     ),
   );
