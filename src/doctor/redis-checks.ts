@@ -10,6 +10,8 @@ import {
   type DoctorContext,
 } from './doctor-check.ts';
 import { checkLocalRedis, installRedis, minimumRedisVersion, recommendedRedisVersion } from './local-redis-checks.ts';
+import { dangerousCommandsCheck, exposureChecks } from './redis-exposure-checks.ts';
+import { configCommandCandidates, findConfigCommand, readSetting, settingCheck } from './redis-settings.ts';
 
 /** `REDIS_URL` without its password (never shown): `redis://127.0.0.1:6379`, `redis://user@host:6379/2`. */
 export function displayRedisUrl(url: URL): string {
@@ -33,58 +35,6 @@ function passwordCheck(url: URL): DoctorCheck {
     `none in REDIS_URL, yet ${host} is not loopback: anyone who can reach it can read tasks and enqueue work`,
     `set requirepass in redis.conf and put it in REDIS_URL (redis://:<password>@${url.host})`,
   );
-}
-
-interface Setting {
-  value: string | undefined;
-  /** Where it was read: CONFIG GET, or INFO when CONFIG is disabled (managed Redis). */
-  source: 'config' | 'info';
-  /** Why neither could be read. */
-  problem?: string;
-}
-
-/** `parameter` by CONFIG GET, else (CONFIG renamed away or refused by ACL) the INFO field that mirrors it. */
-async function readSetting(
-  client: Redis,
-  parameter: string,
-  fromInfo: { section: string; field: string; map?: (value: string) => string },
-): Promise<Setting> {
-  let configProblem: string;
-  try {
-    const answer = (await client.config('GET', parameter)) as string[];
-    if (answer[1] !== undefined) return { value: answer[1], source: 'config' };
-    configProblem = 'CONFIG GET answered nothing';
-  } catch (error) {
-    configProblem = (error as Error).message.split('\n')[0]!.slice(0, 120);
-  }
-  try {
-    const info = await client.info(fromInfo.section);
-    const raw = new RegExp(`^${fromInfo.field}:(.*)$`, 'm').exec(info)?.[1]?.trim();
-    if (raw !== undefined) return { value: fromInfo.map ? fromInfo.map(raw) : raw, source: 'info' };
-    return { value: undefined, source: 'info', problem: `${configProblem}; INFO ${fromInfo.section} has no ${fromInfo.field}` };
-  } catch (error) {
-    return { value: undefined, source: 'info', problem: `${configProblem}; INFO: ${(error as Error).message.split('\n')[0]}` };
-  }
-}
-
-const fromInfoNote = ' (read from INFO: CONFIG is disabled, as on managed Redis)';
-
-function settingCheck(
-  name: string,
-  setting: Setting,
-  expected: string,
-  explain: { wrong: (value: string) => string; fix: string; managedFix: string },
-): DoctorCheck {
-  if (setting.value === undefined) {
-    return failed(
-      name,
-      `could not be read (${setting.problem ?? 'no answer'})`,
-      `${explain.managedFix}, and let tandem's user run CONFIG GET or INFO so doctor can verify it`,
-    );
-  }
-  const managed = setting.source === 'info';
-  if (setting.value === expected) return passed(name, `${setting.value}${managed ? fromInfoNote : ''}`);
-  return failed(name, `${explain.wrong(setting.value)}${managed ? fromInfoNote : ''}`, managed ? explain.managedFix : explain.fix);
 }
 
 async function checkRedisServer(url: URL, context: DoctorContext): Promise<DoctorCheck[]> {
@@ -135,7 +85,10 @@ async function checkRedisServer(url: URL, context: DoctorContext): Promise<Docto
       checks.push(passed('Redis version', `${version}${note}`));
     }
 
-    const appendOnly = await readSetting(client, 'appendonly', {
+    const access = await findConfigCommand(client, await configCommandCandidates(context.redisConfigPath));
+    // The fixes name the CONFIG this server answers to (tandem's redis.conf renames it).
+    const configCommand = access.command ?? 'CONFIG';
+    const appendOnly = await readSetting(client, access, 'appendonly', {
       section: 'persistence',
       field: 'aof_enabled',
       map: (value) => (value === '1' ? 'yes' : 'no'),
@@ -143,40 +96,26 @@ async function checkRedisServer(url: URL, context: DoctorContext): Promise<Docto
     checks.push(
       settingCheck('Redis appendonly', appendOnly, 'yes', {
         wrong: (value) => `${value}: a restart loses queued jobs and task records`,
-        fix: 'set `appendonly yes` in its redis.conf and restart it (now, without a restart: `redis-cli -u "$REDIS_URL" CONFIG SET appendonly yes`)',
+        fix: `set \`appendonly yes\` in its redis.conf and restart it (now, without a restart: \`redis-cli -u "$REDIS_URL" ${configCommand} SET appendonly yes\`)`,
         managedFix: 'turn on its append-only file (appendonly yes) in your Redis provider\'s persistence settings',
       }),
     );
-    const eviction = await readSetting(client, 'maxmemory-policy', { section: 'memory', field: 'maxmemory_policy' });
+    const eviction = await readSetting(client, access, 'maxmemory-policy', { section: 'memory', field: 'maxmemory_policy' });
     checks.push(
       settingCheck('Redis maxmemory-policy', eviction, 'noeviction', {
         wrong: (value) => `${value}: Redis may evict BullMQ's keys and lose jobs; BullMQ needs noeviction`,
-        fix: 'set `maxmemory-policy noeviction` in its redis.conf and restart it (now, without a restart: `redis-cli -u "$REDIS_URL" CONFIG SET maxmemory-policy noeviction`)',
+        fix: `set \`maxmemory-policy noeviction\` in its redis.conf and restart it (now, without a restart: \`redis-cli -u "$REDIS_URL" ${configCommand} SET maxmemory-policy noeviction\`)`,
         managedFix: 'set maxmemory-policy to noeviction in your Redis provider\'s settings (its parameter group)',
       }),
     );
-    checks.push(password, await dangerousCommandsCheck(client));
+    const passwordRequired = url.password !== '' || url.username !== '';
+    checks.push(
+      password,
+      ...(await exposureChecks(client, access, passwordRequired)),
+      await dangerousCommandsCheck(client, access),
+    );
     return checks;
   } finally {
     client.disconnect();
-  }
-}
-
-/** Commands that wipe every queue and task at once; tandem's redis.conf renames them away. */
-export const dangerousCommands = ['flushall', 'flushdb'] as const;
-
-async function dangerousCommandsCheck(client: Redis): Promise<DoctorCheck> {
-  const name = 'Redis dangerous commands';
-  try {
-    const info = (await client.call('COMMAND', 'INFO', ...dangerousCommands)) as unknown[];
-    const available = dangerousCommands.filter((_, index) => info[index] !== null && info[index] !== undefined);
-    if (available.length === 0) return passed(name, `${dangerousCommands.join(', ')} disabled`);
-    return failed(
-      name,
-      `${available.join(', ').toUpperCase()} still available: one stray command wipes every queued task`,
-      'add the `rename-command` lines of tandem\'s redis.conf to that Redis\'s config (or deny them with an ACL) and restart it',
-    );
-  } catch (error) {
-    return failed(name, `could not be read (${(error as Error).message})`, 'allow COMMAND INFO for tandem\'s Redis user');
   }
 }

@@ -1,11 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, type Environment } from '../../src/config.ts';
 import { defaultExec } from '../../src/doctor/doctor-check.ts';
+import { configCommandIn } from '../../src/doctor/redis-settings.ts';
 import { formatDoctorReport, runDoctor, type DoctorOptions, type DoctorReport } from '../../src/doctor/run-doctor.ts';
 import { findFreePort, startLocalRedis, type LocalRedis } from '../../src/queue/local-redis.ts';
 import { startGitHubServer, type LoopbackGitHub } from '../kit/github-server.ts';
@@ -105,6 +106,9 @@ describe('tandem doctor', () => {
     assertPassed(report, 'Redis version', /^\d+\.\d+\.\d+/);
     assertPassed(report, 'Redis appendonly', /^yes$/);
     assertPassed(report, 'Redis maxmemory-policy', /^noeviction$/);
+    assertPassed(report, 'Redis bind', /^127\.0\.0\.1 -::1 \(loopback only\)$/);
+    assertPassed(report, 'Redis protected-mode', /^yes$/);
+    assertPassed(report, 'Redis dangerous commands', /^flushall, flushdb, keys, debug, config disabled$/);
     assertPassed(report, 'Ollama at ' + ollama.url, /reachable, Ollama 0\.12\.0/);
     assertPassed(report, `Model ${routerModel} at ${ollama.url}`, /installed, 4\.7 GB.*loaded \(stays resident\); used by router, documenter/);
     assertPassed(report, `Model ${workerModel} at ${ollama.url}`, /52\.0 GB.*not loaded.*used by worker, planner, coder, reviewer, tester/);
@@ -151,14 +155,17 @@ describe('tandem doctor', () => {
     try {
       const client = new Redis(misconfigured.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
       await client.connect();
-      await client.config('SET', 'maxmemory-policy', 'allkeys-lru');
-      await client.config('SET', 'appendonly', 'no');
+      // redis.conf keeps CONFIG under an alias, and doctor's fixes name it.
+      const configCommand = configCommandIn(await readFile(projectRedisConfig, 'utf8'))!;
+      assert.notEqual(configCommand, 'CONFIG');
+      await client.call(configCommand, 'SET', 'maxmemory-policy', 'allkeys-lru');
+      await client.call(configCommand, 'SET', 'appendonly', 'no');
       client.disconnect();
 
       const report = await doctor({ ...goodEnvironment(), REDIS_URL: misconfigured.url });
       assertFailed(report, 'Redis maxmemory-policy', {
         detail: /^allkeys-lru: .*BullMQ needs noeviction$/,
-        fix: /maxmemory-policy noeviction/,
+        fix: new RegExp(`redis-cli -u "\\$REDIS_URL" ${configCommand} SET maxmemory-policy noeviction`),
       });
       assertFailed(report, 'Redis appendonly', { detail: /^no: a restart loses queued jobs/, fix: /appendonly yes/ });
       assertPassed(report, `Redis at ${misconfigured.url}`);
@@ -169,7 +176,8 @@ describe('tandem doctor', () => {
 
   test('a managed Redis with CONFIG disabled is judged from INFO, and says so', async () => {
     const configPath = join(scratch, 'managed.conf');
-    await writeFile(configPath, `include ${projectRedisConfig}\nrename-command CONFIG ""\nmaxmemory-policy allkeys-lru\n`);
+    const configCommand = configCommandIn(await readFile(projectRedisConfig, 'utf8'))!;
+    await writeFile(configPath, `include ${projectRedisConfig}\nrename-command ${configCommand} ""\nmaxmemory-policy allkeys-lru\n`);
     const managed: LocalRedis = await startLocalRedis({ configPath, dataDir: join(scratch, 'managed'), port: 0 });
     try {
       const report = await doctor({ ...goodEnvironment(), REDIS_URL: managed.url });
@@ -178,20 +186,23 @@ describe('tandem doctor', () => {
         detail: /^allkeys-lru: .*\(read from INFO: CONFIG is disabled/,
         fix: /^set maxmemory-policy to noeviction in your Redis provider's settings/,
       });
+      for (const name of ['Redis bind', 'Redis protected-mode']) {
+        assert.equal(checkNamed(report, name).skipped, true, `${name} is not guessed without CONFIG`);
+        assert.match(checkNamed(report, name).detail, /^not checked: CONFIG GET is unavailable \(.*unknown command.*\); make sure it /);
+      }
     } finally {
       await managed.close();
     }
   });
 
-  test('a Redis that still offers FLUSHALL and FLUSHDB is ✗ with the redis.conf lines to copy', async () => {
+  test('a Redis that still offers FLUSHALL, FLUSHDB, KEYS and CONFIG is ✗ with the redis.conf lines to copy', async () => {
     const configPath = join(scratch, 'plain.conf');
     await writeFile(configPath, 'bind 127.0.0.1\nappendonly yes\nmaxmemory-policy noeviction\nsave ""\n');
     const plain = await startLocalRedis({ configPath, dataDir: join(scratch, 'plain'), port: 0 });
     try {
       const report = await doctor({ ...goodEnvironment(), REDIS_URL: plain.url });
-      assertFailed(report, 'Redis dangerous commands', { detail: /^FLUSHALL, FLUSHDB still available/, fix: /rename-command/ });
-      const good = await doctor(goodEnvironment());
-      assertPassed(good, 'Redis dangerous commands', /^flushall, flushdb disabled$/);
+      // DEBUG is off there too: Redis 7's enable-debug-command defaults to no.
+      assertFailed(report, 'Redis dangerous commands', { detail: /^FLUSHALL, FLUSHDB, KEYS, CONFIG still available/, fix: /rename-command.*alias doctor reads from redis\.conf/ });
     } finally {
       await plain.close();
     }

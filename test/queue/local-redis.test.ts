@@ -1,9 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { configCommandIn } from '../../src/doctor/redis-settings.ts';
 import { startLocalRedis, type LocalRedis } from '../../src/queue/local-redis.ts';
 import { isTandemError } from '../../src/errors.ts';
 import { projectRedisConfig, removeKeys, startTestRedis, uniquePrefix } from '../kit/redis.ts';
@@ -45,14 +46,17 @@ describe('startLocalRedis', () => {
       assert.ok(redis.port > 0);
       assert.notEqual(redis.port, 6379);
       assert.equal(redis.url, `redis://127.0.0.1:${redis.port}`);
+      // redis.conf keeps CONFIG under an alias (see its SECURITY section).
+      const configCommand = configCommandIn(await readFile(projectRedisConfig, 'utf8'))!;
+      const configGet = (client: Redis, parameter: string) => client.call(configCommand, 'GET', parameter) as Promise<string[]>;
       const settings = await withClient(redis.url, async (client) => ({
-        appendonly: await client.config('GET', 'appendonly'),
-        appendfsync: await client.config('GET', 'appendfsync'),
-        policy: await client.config('GET', 'maxmemory-policy'),
-        bind: await client.config('GET', 'bind'),
-        protectedMode: await client.config('GET', 'protected-mode'),
-        dir: await client.config('GET', 'dir'),
-        port: await client.config('GET', 'port'),
+        appendonly: await configGet(client, 'appendonly'),
+        appendfsync: await configGet(client, 'appendfsync'),
+        policy: await configGet(client, 'maxmemory-policy'),
+        bind: await configGet(client, 'bind'),
+        protectedMode: await configGet(client, 'protected-mode'),
+        dir: await configGet(client, 'dir'),
+        port: await configGet(client, 'port'),
       }));
       assert.deepEqual(settings.appendonly, ['appendonly', 'yes']);
       assert.deepEqual(settings.appendfsync, ['appendfsync', 'everysec']);
@@ -167,7 +171,7 @@ describe('startLocalRedis', () => {
       });
       await removeKeys(redis.url, prefix);
       await withClient(redis.url, async (client) => {
-        assert.deepEqual(await client.keys(`${prefix}:*`), []);
+        assert.deepEqual((await client.scan('0', 'MATCH', `${prefix}:*`, 'COUNT', 5000))[1], [], 'KEYS is renamed away in redis.conf: SCAN');
         assert.equal(await client.get(`${other}:job:1`), 'keep');
         assert.equal(await client.get(prefix), 'no colon, not under the prefix');
         await client.del(`${other}:job:1`, prefix);
