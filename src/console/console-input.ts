@@ -40,8 +40,9 @@ export function readConsoleInput(options: ConsoleInputOptions): Promise<void> {
   let confirming: PendingChoice | undefined;
   const replyPrivately = async (text: string) => surface.say(text);
 
+  // A message keeps its words until the conversation updates it, as a Slack message keeps
+  // its buttons: a click that failed (a merge refused, git busy) can be typed again.
   const click = (choice: PendingChoice) => {
-    surface.consume(choice);
     const base = { user, channel: choice.channel, messageTs: choice.messageTs, replyPrivately };
     const route = routeChoices.get(choice.button.actionId);
     if (route) {

@@ -76,11 +76,6 @@ export class ConsoleSurface implements Surface {
     return [...this.#choices].reverse().find((choice) => choice.button.label.toLowerCase() === wanted);
   }
 
-  /** A clicked message no longer offers its buttons. */
-  consume(choice: PendingChoice): void {
-    this.#forget(choice.messageTs);
-  }
-
   /** Prints a line of its own (prompts, private answers). */
   say(text: string): void {
     this.#write(plainText(text));

@@ -6,12 +6,12 @@ import { promisify } from 'node:util';
 import { TandemError } from '../errors.ts';
 import type { Environment } from '../worker/workspace/git-auth.ts';
 import { defaultGitTimeoutMs, gitChildEnvironment } from '../worker/workspace/git-client.ts';
-import { gitFailureText } from '../worker/workspace/git-errors.ts';
+import { gitCommandFailure, gitFailureText } from '../worker/workspace/git-errors.ts';
 import type { MergeMethod } from './pull-requests.ts';
 
 const execFileAsync = promisify(execFile);
 
-/** Runs git with `args` in one directory and returns stdout; a non-zero exit rejects with git's output. */
+/** Runs git with `args` in one directory and returns stdout; a failure rejects with `git_command_failed` (git's output, the cause). */
 type Git = (args: string[]) => Promise<string>;
 
 /**
@@ -128,8 +128,9 @@ export class LocalRepository {
       try {
         return (await execFileAsync('git', [...settings, ...args], options)).stdout;
       } catch (error) {
-        const { stderr, stdout } = error as { stderr?: string; stdout?: string };
-        throw new Error(`git ${args[0]}: ${(stderr || stdout || String(error)).trim()}`, { cause: error });
+        const { stderr, stdout, code, signal } = error as { stderr?: string; stdout?: string; code?: unknown; signal?: NodeJS.Signals | null };
+        const output = (stderr || stdout || '').trim();
+        throw gitCommandFailure({ args, exitCode: typeof code === 'number' ? code : null, signal: signal ?? null, output, cause: error });
       }
     };
   }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -82,6 +82,29 @@ describe('tandem console on a local repository', () => {
     await session.waitForOutput(/Rejected by @/, 30_000, start);
     const branches = await git(repository, 'branch', '--list', 'tandem/*');
     assert.doesNotMatch(branches, /strings-of-digits/);
+  });
+
+  test('a git failure while rejecting shows its code in the console, and rejecting again works', async () => {
+    const start = session.output().length;
+    session.type('make add accept floats');
+    await session.waitForOutput(/type: approve \/ reject/, 90_000, start);
+    const branch = (await git(repository, 'branch', '--list', '--format=%(refname:short)', 'tandem/*')).split('\n').find((name) => /accept-floats/.test(name));
+    assert.ok(branch, 'the task branch is in the repository');
+    // Another git process (an editor, a second terminal) holds the branch's lock.
+    const lock = join(repository, '.git', 'refs', 'heads', `${branch}.lock`);
+    await writeFile(lock, '');
+    const reject = async (from: number) => {
+      session.type('reject');
+      await session.waitForOutput(/Reject this PR\?.*\[y\/N\]/, 10_000, from);
+      session.type('y');
+    };
+    await reject(start);
+    await session.waitForOutput(/Could not reject PR #\d+: git_command_failed: git branch exited \d+: .*accept-floats\.lock/, 30_000, start);
+    await rm(lock);
+    const retry = session.output().length;
+    await reject(retry);
+    await session.waitForOutput(/Rejected by @/, 30_000, retry);
+    assert.equal(await git(repository, 'branch', '--list', branch!), '');
   });
 });
 

@@ -221,6 +221,20 @@ describe('LocalPullRequests on a real local repository', () => {
     assert.equal((await pullRequests.get(repo, pull.number)).state, 'open');
   });
 
+  test('a git failure is git_command_failed with git’s words and its cause; one behind a lock may pass on retry', async () => {
+    const pull = await open();
+    const lock = join(repositoryPath, '.git', 'refs', 'heads', `${head}.lock`);
+    await writeFile(lock, '');
+    const error = await rejectsWith(pullRequests.close({ repo, number: pull.number, deleteBranch: true }), 'git_command_failed');
+    assert.match(error.message, /^git branch exited \d+: .*abc-fix\.lock/);
+    assert.equal(error.retryable, true, 'another git process holds the lock');
+    assert.ok(error.cause instanceof Error);
+    assert.equal((await pullRequests.get(repo, pull.number)).state, 'open', 'nothing changed');
+    await rm(lock);
+    await pullRequests.close({ repo, number: pull.number, deleteBranch: true });
+    assert.equal(await git(repositoryPath, 'branch', '--list', head), '');
+  });
+
   test('comments go under a Comments heading in the report and survive a body update', async () => {
     const pull = await open();
     await pullRequests.comment({ repo, number: pull.number, body: 'please also update the docs' });

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { Environment } from '../workspace/git-auth.ts';
 import { defaultGitTimeoutMs, gitChildEnvironment } from '../workspace/git-client.ts';
+import { gitCommandFailure } from '../workspace/git-errors.ts';
 
-/** Runs one git command in a repository and returns its raw stdout; rejects on a non-zero exit. */
+/** Runs one git command in a repository and returns its raw stdout; a failure rejects with `git_command_failed`. */
 export type GitRunner = (args: readonly string[], input?: string) => Promise<Buffer>;
 
 export interface GitRunnerOptions {
@@ -32,11 +33,13 @@ export function createGitRunner(repoDir: string, options: GitRunnerOptions = {})
       const stderr: Buffer[] = [];
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-      child.on('error', reject);
+      const aborted = () => options.signal?.aborted === true;
+      child.on('error', (error) => reject(gitCommandFailure({ args, exitCode: null, signal: null, output: '', cause: error, aborted: aborted() })));
       child.on('close', (code, signal) => {
         if (code === 0) return resolve(Buffer.concat(stdout));
-        const reason = Buffer.concat(stderr).toString('utf8').trim().slice(0, 500);
-        reject(new Error(`git ${args[0] ?? ''} failed (${signal ?? `exit ${code}`}): ${reason}`));
+        const output = Buffer.concat(stderr).toString('utf8').trim().slice(0, 2000);
+        const cause = new Error(`git ${args.join(' ')} ended with ${signal ?? `exit ${code}`}: ${output}`);
+        reject(gitCommandFailure({ args, exitCode: code, signal, output, cause, aborted: aborted() }));
       });
       child.stdin.on('error', () => undefined); // a child that exits early closes its stdin
       child.stdin.end(input ?? '');

@@ -43,3 +43,48 @@ export function gitFailure(code: string, what: string, error: unknown, token: st
     retryable: isTransientGitFailure(error),
   });
 }
+
+/** How one local git child ended when it did not succeed. */
+export interface GitCommandEnd {
+  args: readonly string[];
+  /** Its exit code, or null when a signal ended it. */
+  exitCode: number | null;
+  /** The signal that ended it (a time limit's kill), if one did. */
+  signal: string | null;
+  /** What it wrote to stderr (or stdout when stderr was empty). */
+  output: string;
+  cause: unknown;
+  /** The run was stopped on purpose (the task was cancelled): not worth another try. */
+  aborted?: boolean;
+}
+
+/** Another git process holds a lock in the repository: the same command may pass shortly. */
+const lockContention = /unable to create '[^']*\.lock'|another git process seems to be running|cannot lock ref/i;
+
+/**
+ * `git_command_failed` for a local git command (no network involved): git's own words, one
+ * line. Retryable when a signal ended it (its time limit) or another git process held a
+ * lock; not when git refused (a missing ref, a corrupt object): the same repository would
+ * refuse again. A git that cannot be started at all (not installed) is not retryable either.
+ */
+export function gitCommandFailure(end: GitCommandEnd): TandemError {
+  const command = `git ${subcommand(end.args)}`.trim();
+  const spawnCode = (end.cause as NodeJS.ErrnoException | undefined)?.code;
+  let how: string;
+  if (end.aborted) how = 'was stopped (the task was cancelled)';
+  else if (spawnCode === 'ENOENT') how = 'could not start: git is not installed or not on PATH';
+  else if (end.signal) how = `was killed (${end.signal}), most likely by its time limit`;
+  else how = `exited ${end.exitCode}`;
+  const detail = gitFailureText(new Error(end.output), undefined);
+  const retryable = !end.aborted && spawnCode !== 'ENOENT' && (end.signal !== null || lockContention.test(end.output));
+  return new TandemError('git_command_failed', `${command} ${how}${detail ? `: ${detail}` : ''}`, { cause: end.cause, retryable });
+}
+
+/** The git subcommand in `args`, past options such as `-c name=value`. */
+function subcommand(args: readonly string[]): string {
+  for (let index = 0; index < args.length; index += 1) {
+    if (args[index] === '-c' || args[index] === '-C') index += 1;
+    else if (!args[index]!.startsWith('-')) return args[index]!;
+  }
+  return '';
+}
