@@ -13,6 +13,8 @@ export interface ReviewerContext {
   plan: Plan;
   diff: string;
   test: TestResult | undefined;
+  /** The lead's replies in the thread: what they asked for, or accepted, on earlier iterations. */
+  feedback?: string[];
 }
 
 export const reviewerSystemPrompt = `You are tandem's Reviewer. You review a change against its request and plan, like a careful senior engineer.
@@ -31,6 +33,7 @@ export function reviewerUserPrompt(context: ReviewerContext, budgetTokens: numbe
     [
       { title: 'Request', body: context.request, priority: 0 },
       { title: 'Plan', body: plan, priority: 0 },
+      { title: 'Feedback from the team lead', body: (context.feedback ?? []).join('\n\n'), priority: 1 },
       { title: 'Test run', body: test, priority: 1 },
       { title: 'Diff', body: context.diff || '(no changes)', priority: 2 },
     ],

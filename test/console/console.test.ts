@@ -9,7 +9,7 @@ import { startConsoleProcess, type ConsoleProcess } from '../kit/console-process
 import { createRemoteRoot, createWorkingCopy as createWorkingCopyAt, git } from '../kit/git-repos.ts';
 import { startGitHubServer } from '../kit/github-server.ts';
 import { startOllamaServer, type LoopbackOllama } from '../kit/ollama-server.ts';
-import { calculatorRepo, fullTeam } from '../kit/scripted-team.ts';
+import { calculatorRepo, fullTeam, json } from '../kit/scripted-team.ts';
 
 /** A person's working copy: a normal (non-bare) repository on `main`. */
 const createWorkingCopy = (root: string, name: string, files: Record<string, string>) => createWorkingCopyAt(join(root, name), files);
@@ -82,6 +82,31 @@ describe('tandem console on a local repository', () => {
     await session.waitForOutput(/Rejected by @/, 30_000, start);
     const branches = await git(repository, 'branch', '--list', 'tandem/*');
     assert.doesNotMatch(branches, /strings-of-digits/);
+  });
+
+  test('a change the Reviewer never approves is stuck, and the console says why', async () => {
+    const start = session.output().length;
+    ollama.setResponder(
+      fullTeam({
+        coder: (_chat, call) => json({ summary: `Add big integers (${call})`, edits: [{ path: 'src/add-big.js', action: 'write', content: `// try ${call}\nexport const addBig = (a, b) => BigInt(a) + BigInt(b);\n` }] }),
+        reviewer: (_chat, call) => json({ approved: false, comments: [{ path: 'src/add-big.js', comment: `still not right (${call})` }] }),
+      }),
+    );
+    try {
+      session.type('make add accept big integers');
+      await session.waitForOutput(/type: reject/, 90_000, start);
+    } finally {
+      ollama.setResponder(fullTeam());
+    }
+    const shown = session.output().slice(start);
+    assert.match(shown, /Reviewer — .*not approved after 1 review round: 1 comment still open, so the task will be stuck/);
+    assert.match(shown, /Stuck after \d+ attempts — draft PR #\d+/);
+    assert.match(shown, /What failed: the Reviewer did not approve the change after 1 review round \(the most for low difficulty\); the tests pass\. Open comments: src\/add-big\.js: still not right \(2\)/);
+    assert.doesNotMatch(shown.slice(shown.lastIndexOf('Stuck after')), /type: approve/, 'a stuck task cannot be approved');
+    session.type('reject');
+    await session.waitForOutput(/Reject this PR\?.*\[y\/N\]/, 10_000, start);
+    session.type('y');
+    await session.waitForOutput(/Rejected by @/, 30_000, start);
   });
 
   test('a git failure while rejecting shows its code in the console, and rejecting again works', async () => {

@@ -1,9 +1,11 @@
 import { reviewerAnswerSchema, reviewerSystemPrompt, reviewerUserPrompt } from '../../personas/reviewer.ts';
-import { clip, maxReviewRounds, saveStep, type TaskRun } from './task-run.ts';
+import { clip, maxReviewRounds, roundsText, saveStep, type TaskRun } from './task-run.ts';
 
 /**
  * Reviewer: the diff against the plan. Comments go back to the Coder while review rounds
- * remain (DESIGN §3); after the last round they stay in the report as open notes.
+ * remain (DESIGN §3); a round is one set of comments sent back, and the Reviewer sees the
+ * Coder's answer to the last one. Not approved then, the task ends `stuck` (see `runTask`)
+ * with the open comments in the report.
  */
 export async function reviewStep(run: TaskRun): Promise<void> {
   const { job, state } = run;
@@ -16,7 +18,7 @@ export async function reviewStep(run: TaskRun): Promise<void> {
     usage: state.usage,
     signal: run.hooks.signal,
     system: reviewerSystemPrompt,
-    user: (budget) => reviewerUserPrompt({ request: job.request, plan: state.plan!, diff, test: state.lastTest }, budget),
+    user: (budget) => reviewerUserPrompt({ request: job.request, plan: state.plan!, diff, test: state.lastTest, feedback: job.feedback }, budget),
   });
 
   let text: string;
@@ -37,8 +39,10 @@ export async function reviewStep(run: TaskRun): Promise<void> {
       state.stage = 'code';
       text = `${comments.length} comments → back to Coder`;
     } else {
+      // The bound is hit (DESIGN §3): the final test run still happens, then the task is stuck.
       state.stage = 'test';
-      text = `${comments.length} comments left open (review rounds used up)`;
+      const open = comments.length === 1 ? '1 comment' : `${comments.length} comments`;
+      text = `not approved after ${roundsText(state.round)}: ${open} still open, so the task will be stuck`;
     }
   }
   await saveStep(run, 'Reviewer', `review ${review}`);

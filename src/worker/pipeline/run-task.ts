@@ -10,6 +10,7 @@ import { codeStep } from './code-step.ts';
 import { planStep } from './plan-step.ts';
 import { installInitialDependencies } from './run-tests.ts';
 import { reviewStep } from './review-step.ts';
+import { stuckReason } from './stuck-reason.ts';
 import { taskBranchName, type PipelineDependencies, type TaskHooks, type TaskRun } from './task-run.ts';
 import { testerStep } from './tester-step.ts';
 
@@ -110,8 +111,10 @@ export async function runTask(
       } else await reviewStep(run);
     }
     const tester = await testerStep(run);
-    // The real test run decides, whatever the Tester persona says.
-    return await finish(run, state.lastTest?.passed ? 'passed' : 'stuck', tester);
+    // The real test run decides, whatever the Tester persona says; a change the Reviewer
+    // did not approve within its review rounds hit the bound, so it is stuck (DESIGN §3).
+    const done = state.lastTest?.passed === true && state.reviewApproved;
+    return await finish(run, done ? 'passed' : 'stuck', tester);
   } catch (error) {
     const cancelled = hooks.signal?.aborted === true || (isTandemError(error) && error.code === 'task_cancelled');
     const transient = isTandemError(error) ? error.retryable : true;
@@ -148,24 +151,6 @@ export async function runTask(
       now: dependencies.now(),
     });
   }
-}
-
-/** Why a task is stuck, in words the thread and the SOS prompt use. */
-function stuckReason(run: TaskRun): { code: string; persona: string; message: string } {
-  const { state, testCommand } = run;
-  const missing = state.stage === 'plan' ? (state.plan?.missingKnowledge ?? []) : [];
-  if (missing.length > 0) {
-    return { code: 'needs_knowledge', persona: 'planner', message: `the Planner needs knowledge it lacks: ${missing.join('; ')}` };
-  }
-  const exit = state.lastTest?.exitCode ?? 'without a code';
-  return {
-    code: 'tests_failing',
-    persona: 'coder',
-    message:
-      state.stage === 'test'
-        ? `the final test run failed although the Coder's run passed; the tests may be flaky (${testCommand} exited ${exit})`
-        : `the tests still fail after ${state.attempts} Coder attempts (${testCommand} exited ${exit})`,
-  };
 }
 
 /** The largest diff a report carries for the SOS prompt; a longer one is cut and says so. */

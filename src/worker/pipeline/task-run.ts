@@ -46,6 +46,11 @@ export function maxReviewRounds(difficulty: Difficulty, reflection: boolean): nu
   return reflection ? 3 : 1;
 }
 
+/** `1 review round`, `3 review rounds`. */
+export function roundsText(rounds: number): string {
+  return `${rounds} review round${rounds === 1 ? '' : 's'}`;
+}
+
 export function personaAuthor(persona: string): GitAuthor {
   return { name: `tandem ${persona}`, email: `${persona.toLowerCase()}@tandem.invalid` };
 }
