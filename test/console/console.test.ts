@@ -10,6 +10,7 @@ import { createRemoteRoot, createWorkingCopy as createWorkingCopyAt, git } from 
 import { startGitHubServer } from '../kit/github-server.ts';
 import { startOllamaServer, type LoopbackOllama } from '../kit/ollama-server.ts';
 import { calculatorRepo, fullTeam, json } from '../kit/scripted-team.ts';
+import { consoleEnvironment } from './console-environment.ts';
 
 /** A person's working copy: a normal (non-bare) repository on `main`. */
 const createWorkingCopy = (root: string, name: string, files: Record<string, string>) => createWorkingCopyAt(join(root, name), files);
@@ -23,18 +24,7 @@ before(async () => {
   root = await mkdtemp(join(tmpdir(), 'tandem-console-'));
   ollama = await startOllamaServer();
   ollama.setResponder(fullTeam());
-  environment = {
-    ROUTER_OLLAMA_URL: ollama.url,
-    WORKER_OLLAMA_URL: ollama.url,
-    TANDEM_HOME: join(root, 'home'),
-    QUEUE_PREFIX: 'console-test',
-    TEST_TIMEOUT_SECONDS: '120',
-    WORKER_MEMORY_GB: '64',
-    GIT_AUTHOR_NAME: 'tester',
-    GIT_AUTHOR_EMAIL: 'tester@example.invalid',
-    GIT_COMMITTER_NAME: 'tester',
-    GIT_COMMITTER_EMAIL: 'tester@example.invalid',
-  };
+  environment = consoleEnvironment({ ollamaUrl: ollama.url, home: join(root, 'home'), queuePrefix: 'console-test' });
 });
 after(async () => {
   for (const running of consoles) running.kill();
