@@ -18,6 +18,13 @@ local header = cjson.decode(ARGV[1])
 local base = header.base
 local taskId = header.taskId
 
+-- Checked before anything is written: Redis does not undo a script's earlier writes when a
+-- later command fails, so a corrupt key must stop the script here, not halfway.
+local hashType = redis.call('TYPE', KEYS[1]).ok
+local feedbackType = redis.call('TYPE', KEYS[2]).ok
+if hashType ~= 'none' and hashType ~= 'hash' then return redis.error_reply('WRONGTYPE ' .. KEYS[1] .. ' holds a ' .. hashType .. ', not a hash') end
+if feedbackType ~= 'none' and feedbackType ~= 'list' then return redis.error_reply('WRONGTYPE ' .. KEYS[2] .. ' holds a ' .. feedbackType .. ', not a list') end
+
 local function decoded(raw)
   if not raw then return nil end
   local ok, value = pcall(cjson.decode, raw)
