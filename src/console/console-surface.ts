@@ -17,14 +17,22 @@ export function plainText(text: string): string {
     .replace(/(^|[\s(])\*([^*\n]+)\*(?=[\s).,:;!?]|$)/g, '$1$2');
 }
 
+/** What the console printed of a message, to tell what an edit changes (a new footnote alone is not news). */
+interface PrintedMessage {
+  text: string;
+  items: string[];
+  buttons: SurfaceButton[];
+}
+
 /**
  * The conversation's surface in a terminal (like Hubot's shell adapter): a task's header
- * and replies print as a tree, status edits print when they change, buttons become
- * words to type, long attachments print their last lines.
+ * and replies print as a tree; an edit (the status line, a persona's reply on its next
+ * round) prints when it changes, with the list items it adds; buttons become words to
+ * type; long attachments print their last lines.
  */
 export class ConsoleSurface implements Surface {
   readonly #output: Writable;
-  readonly #messages = new Map<string, { text: string; buttons: SurfaceButton[] }>();
+  readonly #messages = new Map<string, PrintedMessage>();
   readonly #choices: PendingChoice[] = [];
   #counter = 0;
   #lastThread: string | undefined;
@@ -50,12 +58,13 @@ export class ConsoleSurface implements Surface {
 
   async update(channel: string, ts: string, message: SurfaceMessage): Promise<void> {
     const previous = this.#messages.get(ts);
-    const buttons = message.buttons ?? [];
-    if (previous && previous.text === message.text && buttons.length === previous.buttons.length) return;
-    this.#messages.set(ts, { text: message.text, buttons });
+    const printed = printedOf(message);
+    if (previous && samePrint(previous, printed)) return;
+    this.#messages.set(ts, printed);
     this.#forget(ts);
     this.#write(`  ⋯ ${plainText(message.text)}${message.context ? ` — ${plainText(message.context)}` : ''}`);
-    this.#offer(channel, ts, buttons);
+    for (const item of printed.items.filter((item) => !previous?.items.includes(item))) this.#write(`  │   • ${plainText(item)}`);
+    this.#offer(channel, ts, printed.buttons);
   }
 
   async notify(input: { channel: string; user: string; text: string }): Promise<void> {
@@ -84,8 +93,8 @@ export class ConsoleSurface implements Surface {
   #print(channel: string, message: SurfaceMessage, prefix: string): string {
     this.#counter += 1;
     const ts = `${Math.floor(Date.now() / 1000)}.${String(this.#counter).padStart(6, '0')}`;
-    const buttons = message.buttons ?? [];
-    this.#messages.set(ts, { text: message.text, buttons });
+    const printed = printedOf(message);
+    this.#messages.set(ts, printed);
     const body = prefix === '' ? '' : '  │   ';
     const lines = plainText(message.text).split('\n');
     this.#write(`${prefix}${lines[0]}`);
@@ -97,7 +106,7 @@ export class ConsoleSurface implements Surface {
       this.#write(`${body}${message.attachment.title} (last ${tail.length} lines):`);
       for (const line of tail) this.#write(`${body}  ${line}`);
     }
-    this.#offer(channel, ts, buttons);
+    this.#offer(channel, ts, printed.buttons);
     return ts;
   }
 
@@ -116,4 +125,16 @@ export class ConsoleSurface implements Surface {
   #write(line: string): void {
     this.#output.write(`${line}\n`);
   }
+}
+
+function printedOf(message: SurfaceMessage): PrintedMessage {
+  return { text: message.text, items: message.items ?? [], buttons: message.buttons ?? [] };
+}
+
+function samePrint(first: PrintedMessage, second: PrintedMessage): boolean {
+  return (
+    first.text === second.text &&
+    first.items.join('\n') === second.items.join('\n') &&
+    first.buttons.length === second.buttons.length
+  );
 }

@@ -6,7 +6,7 @@ import type { ConversationContext, PrivateReply } from './conversation-context.t
 import { FollowUps, type ThreadReply } from './follow-ups.ts';
 import { Intake } from './intake.ts';
 import { helpText, parseCommand } from './parse-command.ts';
-import { ProgressRelay } from './progress-relay.ts';
+import { ProgressRelay, type RelayedProgress } from './progress-relay.ts';
 import { ReportDelivery } from './report-delivery.ts';
 import { decideRoute, type RouteClick } from './route-decision.ts';
 
@@ -66,7 +66,8 @@ export class Conversation {
     return decide(this.context, click);
   }
 
-  progress(taskId: string, event: ProgressEvent): Promise<void> {
+  /** One worker progress event; its thread writes are queued, and `written` settles when they are done. */
+  progress(taskId: string, event: ProgressEvent): Promise<RelayedProgress | undefined> {
     return this.#progress.handle(taskId, event);
   }
 

@@ -54,6 +54,8 @@ export interface StatusView {
   /** What is happening, when no persona is at work (e.g. `Queued — waiting for a worker`). */
   headline?: string;
   event?: ProgressEvent;
+  /** The latest test count of the iteration, when the event has none of its own. */
+  tests?: ProgressEvent['tests'];
   now: number;
 }
 
@@ -68,14 +70,7 @@ export function statusMessage(view: StatusView): SurfaceMessage {
   const parts = [`${label.emoji} *${label.name}*`, `iteration ${event.iteration}`];
   if (event.attempt) parts.push(`attempt ${event.attempt}`);
   parts.push(progressBar(event.persona, false), elapsed);
-  if (event.tests) parts.push(`tests ${event.tests.passed}/${event.tests.passed + event.tests.failed}`);
+  const tests = event.tests ?? view.tests;
+  if (tests) parts.push(`tests ${tests.passed}/${tests.passed + tests.failed}`);
   return { text: parts.join(' · '), context: oneLine(event.text, 300) };
-}
-
-/** A thread reply for a persona's finished step (the plan, the change, the review, the test run). */
-export function milestoneMessage(event: ProgressEvent): SurfaceMessage | undefined {
-  if (event.phase === 'start' || !pipelineOrder.includes(event.persona)) return undefined;
-  const label = personaLabels[event.persona]!;
-  const failed = event.phase === 'error' ? ' ✗' : '';
-  return { text: `${label.emoji} *${label.name}*${failed} — ${oneLine(event.text, 500)}`, items: event.details };
 }

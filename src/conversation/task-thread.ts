@@ -20,7 +20,7 @@ export async function replyInThread(context: ConversationContext, record: TaskRe
 export async function showStatus(
   context: ConversationContext,
   record: TaskRecord,
-  view: { headline?: string; event?: ProgressEvent },
+  view: { headline?: string; event?: ProgressEvent; tests?: ProgressEvent['tests'] },
 ): Promise<void> {
   if (!record.statusMessageTs) return;
   await context.surface.update(record.channel, record.statusMessageTs, statusMessage({ record, ...view, now: context.now() }));
@@ -85,8 +85,15 @@ export async function queueIteration(
   return queued;
 }
 
-/** After a task is queued: the header shows its route and the status says it waits for a worker. */
+/**
+ * After a task is queued: the header shows its route and the status says it waits for a
+ * worker — unless a worker has already started (its progress owns the status line). Both
+ * edits are queued together, so the worker's first status edit replaces a waiting one.
+ */
 export async function announceQueued(context: ConversationContext, record: TaskRecord): Promise<void> {
-  if (record.headerTs) await context.surface.update(record.channel, record.headerTs, headerMessage(record, context.surface.mention));
-  await showStatus(context, record, { headline: '⏳ Queued — waiting for a worker' });
+  const latest = await context.tasks.get(record.taskId);
+  await Promise.all([
+    record.headerTs ? context.surface.update(record.channel, record.headerTs, headerMessage(record, context.surface.mention)) : undefined,
+    latest?.status === 'queued' ? showStatus(context, record, { headline: '⏳ Queued — waiting for a worker' }) : undefined,
+  ]);
 }

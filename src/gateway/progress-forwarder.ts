@@ -33,8 +33,8 @@ export interface ProgressForwarder {
   cursor(): string;
   /**
    * Resolves once every progress event the workers have written so far for `taskId` has
-   * been relayed: the report waits for it, so the thread reads plan, change, review, test,
-   * then report, even when Slack writes run slow.
+   * been relayed and its thread writes are done: the report waits for it, so the thread
+   * reads plan, change, review, test, then report, even when Slack writes run slow.
    */
   relayed(taskId: string): Promise<void>;
   close(): Promise<void>;
@@ -46,7 +46,11 @@ export interface ProgressForwarderOptions {
   /** A connection for ordinary commands: reading the backlog, saving the cursor. */
   commands: Redis;
   prefix: string;
-  deliver: (taskId: string, event: ProgressEvent) => Promise<void>;
+  /**
+   * Takes one event; the next event of the task waits for it. When its writes go on after
+   * it resolved, it hands back `written`, which `relayed` and the cursor wait for instead.
+   */
+  deliver: (taskId: string, event: ProgressEvent) => Promise<{ written: Promise<void> } | undefined | void>;
   logger: Logger;
 }
 
@@ -54,7 +58,9 @@ const backlogPageSize = 500;
 
 /**
  * Listens to the workers' `job.updateProgress` through BullMQ's `QueueEvents` and hands
- * each event to `deliver`, one at a time per task so a thread reads in order.
+ * each event to `deliver`, one at a time per task so a thread reads in order. A delivery
+ * may leave its Slack writes queued (`written`): the next event does not wait for them,
+ * so the surface can collapse waiting edits, but `relayed` does.
  *
  * The id of the last relayed event is kept in Redis, so a gateway that was down (killed,
  * restarted, upgraded) first relays the events it missed — the threads catch up — and
@@ -66,7 +72,9 @@ export async function forwardProgress(options: ProgressForwarderOptions): Promis
   const { logger, commands, prefix } = options;
   const cursorKey = progressCursorKey(prefix);
   const streamKey = workEventsStreamKey(prefix);
+  // Per task: the deliveries in order (each waits for the one before), and the writes still going.
   const chains = new Map<string, Promise<void>>();
+  const writing = new Map<string, Set<Promise<void>>>();
 
   // Events in arrival order until their delivery settles; the cursor advances over the settled head.
   const pending: { id: string; settled: boolean }[] = [];
@@ -114,18 +122,35 @@ export async function forwardProgress(options: ProgressForwarderOptions): Promis
     }
     const taskId = taskIdOfJob(jobId);
     const previous = chains.get(taskId) ?? Promise.resolve();
-    const next = previous
-      .then(() => options.deliver(taskId, parsed.data))
-      .catch((error: unknown) => logger.error({ taskId, err: error }, 'could not relay progress'))
-      .finally(() => {
-        entry.settled = true;
-        advance();
-      });
+    const delivered = previous.then(() => options.deliver(taskId, parsed.data));
+    const next = delivered.then(
+      () => undefined,
+      () => undefined,
+    );
     chains.set(taskId, next);
     void next.finally(() => {
       if (chains.get(taskId) === next) chains.delete(taskId);
     });
+    const writes = writing.get(taskId) ?? new Set<Promise<void>>();
+    writing.set(taskId, writes);
+    const done = delivered
+      .then((delivery) => delivery?.written)
+      .catch((error: unknown) => logger.error({ taskId, err: error }, 'could not relay progress'))
+      .finally(() => {
+        entry.settled = true;
+        advance();
+        writes.delete(done);
+        if (writes.size === 0 && writing.get(taskId) === writes) writing.delete(taskId);
+      });
+    writes.add(done);
   };
+
+  /** Every delivery of the task dispatched so far, and its writes, settled. */
+  const settled = async (taskId: string): Promise<void> => {
+    await chains.get(taskId);
+    await Promise.all([...(writing.get(taskId) ?? [])]);
+  };
+  const allSettled = () => Promise.allSettled([...chains.keys(), ...writing.keys()].map(settled));
 
   /** Dispatches every progress event after the cursor (already dispatched ones are skipped). */
   const readBacklog = async (): Promise<{ dispatched: number; lastId: string }> => {
@@ -148,7 +173,7 @@ export async function forwardProgress(options: ProgressForwarderOptions): Promis
   const backlog = await readBacklog();
   const readFrom = backlog.lastId;
   const missed = backlog.dispatched;
-  await Promise.allSettled([...chains.values()]);
+  await allSettled();
   if (missed > 0) logger.info({ events: missed }, 'relayed the progress missed while the gateway was down');
   if (pending.length === 0 && compareStreamIds(readFrom, cursor) > 0) cursor = readFrom;
   if (saved !== cursor) saveCursor();
@@ -163,12 +188,12 @@ export async function forwardProgress(options: ProgressForwarderOptions): Promis
     cursor: () => cursor,
     async relayed(taskId) {
       await readBacklog();
-      await chains.get(taskId);
+      await settled(taskId);
     },
     close() {
       closing ??= (async () => {
         await events.close();
-        await Promise.allSettled([...chains.values()]);
+        await allSettled();
         await saving;
       })();
       return closing;

@@ -1,8 +1,9 @@
 /**
  * Slack allows about one message a second per channel (DESIGN §2). Writes to one channel
  * run one after another, spaced by `minIntervalMs`; an edit of a message that is still
- * waiting replaces the waiting edit (only the newest status matters). A 429 is retried
- * by the Web API client after `Retry-After`, and the channel's queue waits for it.
+ * waiting replaces the waiting edit (only the newest status matters) and takes its turn
+ * at the end of the queue, after the writes queued before it. A 429 is retried by the
+ * Web API client after `Retry-After`, and the channel's queue waits for it.
  */
 export class ChannelWriter {
   readonly #minIntervalMs: number;
@@ -16,7 +17,8 @@ export class ChannelWriter {
 
   /**
    * Runs `write` in the channel's turn. Writes sharing a `coalesceKey` that are still
-   * waiting collapse into the newest one; every caller gets that write's result.
+   * waiting collapse into the newest one, in the newest one's place: so an edit never
+   * shows a state ahead of the messages queued before it. Every caller gets that write's result.
    */
   write<Result>(channel: string, write: () => Promise<Result>, coalesceKey?: string): Promise<Result> {
     let queue = this.#channels.get(channel);
@@ -25,14 +27,10 @@ export class ChannelWriter {
       this.#channels.set(channel, queue);
     }
     return new Promise<Result>((resolve, reject) => {
-      const waiting = coalesceKey === undefined ? undefined : queue.pending.find((entry) => entry.key === coalesceKey);
+      const index = coalesceKey === undefined ? -1 : queue.pending.findIndex((entry) => entry.key === coalesceKey);
       const settle = { resolve: resolve as (value: unknown) => void, reject };
-      if (waiting) {
-        waiting.write = write;
-        waiting.settles.push(settle);
-      } else {
-        queue.pending.push({ key: coalesceKey, write, settles: [settle] });
-      }
+      const settles = index === -1 ? [] : queue.pending.splice(index, 1)[0]!.settles;
+      queue.pending.push({ key: coalesceKey, write, settles: [...settles, settle] });
       if (!queue.running) void this.#drain(queue);
     });
   }
@@ -47,9 +45,14 @@ export class ChannelWriter {
   async #drain(queue: ChannelQueue): Promise<void> {
     queue.running = true;
     try {
-      for (let entry = queue.pending.shift(); entry; entry = queue.pending.shift()) {
+      while (queue.pending.length > 0) {
+        // A write leaves the queue only when its turn comes, so a newer edit can still replace it while it waits.
         const wait = queue.lastWriteAt + this.#minIntervalMs - this.#now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (wait > 0) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          continue;
+        }
+        const entry = queue.pending.shift()!;
         try {
           const result = await entry.write();
           for (const settle of entry.settles) settle.resolve(result);

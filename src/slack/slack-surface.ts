@@ -4,14 +4,20 @@ import type { Logger } from '../logger.ts';
 import { toBlockKit } from './block-kit.ts';
 import { ChannelWriter } from './channel-writer.ts';
 
+/** How many recent messages' content the surface remembers, to skip edits that change nothing. */
+const rememberedMessages = 1000;
+
 /**
  * The conversation's surface on Slack: Block Kit messages through the Web API, every
- * write spaced per channel, status edits coalesced, long content uploaded as a file.
+ * write spaced per channel, waiting edits of a message coalesced, an edit that would
+ * not change the message skipped, long content uploaded as a file.
  */
 export class SlackSurface implements Surface {
   readonly #client: WebClient;
   readonly #writer: ChannelWriter;
   readonly #logger: Logger;
+  /** What each recent message shows, or will once its queued edit is written. */
+  readonly #shown = new Map<string, { content: string; written: Promise<void> }>();
 
   constructor(options: { client: WebClient; writer?: ChannelWriter; logger: Logger }) {
     this.#client = options.client;
@@ -29,7 +35,18 @@ export class SlackSurface implements Surface {
 
   async update(channel: string, ts: string, message: SurfaceMessage): Promise<void> {
     const rendered = toBlockKit(message);
-    await this.#writer.write(channel, () => this.#client.chat.update({ channel, ts, ...rendered }), `update:${ts}`);
+    const content = JSON.stringify(rendered);
+    const shown = this.#shown.get(ts);
+    if (shown?.content === content) return shown.written;
+    const written = this.#writer
+      .write(channel, () => this.#client.chat.update({ channel, ts, ...rendered }), `update:${ts}`)
+      .then(() => undefined);
+    this.#remember(ts, content, written);
+    // A failed edit leaves the message as it was: the same edit may be tried again.
+    written.catch(() => {
+      if (this.#shown.get(ts)?.written === written) this.#shown.delete(ts);
+    });
+    return written;
   }
 
   async notify(input: { channel: string; user: string; text: string; threadTs?: string }): Promise<void> {
@@ -64,6 +81,7 @@ export class SlackSurface implements Surface {
       this.#client.chat.postMessage({ channel, thread_ts: threadTs, unfurl_links: false, ...rendered }),
     );
     const ts = answer.ts!;
+    this.#remember(ts, JSON.stringify(rendered), Promise.resolve());
     if (message.attachment) {
       const { filename, title, content } = message.attachment;
       await this.#writer
@@ -73,5 +91,14 @@ export class SlackSurface implements Surface {
         .catch((error: unknown) => this.#logger.warn({ channel, err: error }, 'could not upload a file'));
     }
     return ts;
+  }
+
+  #remember(ts: string, content: string, written: Promise<void>): void {
+    this.#shown.delete(ts);
+    this.#shown.set(ts, { content, written });
+    for (const oldest of this.#shown.keys()) {
+      if (this.#shown.size <= rememberedMessages) break;
+      this.#shown.delete(oldest);
+    }
   }
 }

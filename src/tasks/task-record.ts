@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { progressEventSchema } from '../queue/progress-event.ts';
 import { difficultySchema, repoSchema, taskIdSchema } from '../queue/work-job.ts';
 
 export const taskStatusSchema = z.enum([
@@ -49,6 +50,33 @@ export function isActiveStatus(status: TaskStatus): boolean {
   return activeTaskStatuses.includes(status);
 }
 
+/** The personas that get a reply of their own in a task's thread. */
+export const replyingPersonaSchema = z.enum(['planner', 'coder', 'reviewer', 'tester']);
+export type ReplyingPersona = z.infer<typeof replyingPersonaSchema>;
+
+/** One finished step of a persona (a plan, a Coder attempt, a review round, a test run), as its progress event said it. */
+export const personaStepSchema = progressEventSchema.omit({ persona: true, iteration: true }).extend({ phase: z.enum(['end', 'error']) });
+export type PersonaStep = z.infer<typeof personaStepSchema>;
+
+/**
+ * A persona's reply in the thread for one iteration: posted on its first finished step
+ * (`ts` once Slack answered), edited in place with every later one. The pipeline bounds
+ * the steps (Coder attempts × review rounds); the cap only guards the record's size.
+ */
+export const personaReplyStepLimit = 24;
+export const personaReplySchema = z.object({
+  ts: z.string().optional(),
+  steps: z.array(personaStepSchema).max(personaReplyStepLimit),
+});
+export type PersonaReply = z.infer<typeof personaReplySchema>;
+
+/** Every persona's reply of the task's latest iteration, so a restarted gateway edits the same messages. */
+export const personaRepliesSchema = z.object({
+  iteration: z.number().int().positive(),
+  replies: z.partialRecord(replyingPersonaSchema, personaReplySchema),
+});
+export type PersonaReplies = z.infer<typeof personaRepliesSchema>;
+
 /** A task as the gateway remembers it, in Redis. Secrets are redacted before they get here. */
 export const taskRecordSchema = z.object({
   taskId: taskIdSchema,
@@ -77,6 +105,8 @@ export const taskRecordSchema = z.object({
   decidedBy: z.string().optional(),
   /** Thread replies waiting for the next iteration. */
   pendingFeedback: z.array(z.string()),
+  /** The persona replies of the latest iteration that had progress. */
+  personaReplies: personaRepliesSchema.optional(),
   /** The persona working now, for `/tandem status`. */
   persona: z.string().optional(),
   /** Why the task is blocked, failed or stuck. */

@@ -34,3 +34,27 @@ test('replies print as a tree, unchanged edits print nothing, and buttons become
   assert.equal(surface.choice('reject'), undefined, 'a message updated after its click offers nothing more');
   assert.equal(surface.lastThread(), parent);
 });
+
+test('an edited reply prints its new headline and only the list items it adds; a new footnote alone prints nothing', async () => {
+  const output = capture();
+  const surface = new ConsoleSurface(output.stream);
+  const parent = await surface.post('console', { text: 'task header' });
+  const review = await surface.reply({ channel: 'console', threadTs: parent }, { text: '🔍 *Reviewer* — 1 comments → back to Coder', items: ['review 1 · src/add.js: name a and b'] });
+  await surface.update('console', review, {
+    text: '🔍 *Reviewer* — 1 comments → back to Coder … ✓ approved',
+    items: ['review 1 · src/add.js: name a and b', 'review 2 · src/add.js: add a doc comment'],
+  });
+  await surface.update('console', review, {
+    text: '🔍 *Reviewer* — 1 comments → back to Coder … ✓ approved',
+    items: ['review 1 · src/add.js: name a and b', 'review 2 · src/add.js: add a doc comment'],
+    context: 'a footnote',
+  });
+  assert.deepEqual(output.text().split('\n').slice(1), [
+    'task header',
+    '  ├ 🔍 Reviewer — 1 comments → back to Coder',
+    '  │   • review 1 · src/add.js: name a and b',
+    '  ⋯ 🔍 Reviewer — 1 comments → back to Coder … ✓ approved',
+    '  │   • review 2 · src/add.js: add a doc comment',
+    '',
+  ]);
+});

@@ -47,3 +47,28 @@ test('a failed write rejects its callers and the channel goes on', async () => {
   await assert.rejects(writer.write('C1', async () => { throw new Error('ratelimited'); }), /ratelimited/);
   assert.equal(await writer.write('C1', async () => 'next'), 'next');
 });
+
+test('a newer edit of a waiting message takes its turn after the writes queued before it', async () => {
+  const writer = new ChannelWriter({ minIntervalMs: 30 });
+  const written: string[] = [];
+  const record = (text: string) => async () => void written.push(text);
+  const writes = [
+    writer.write('C1', record('post header')),
+    writer.write('C1', record('status: planner'), 'update:status'),
+    writer.write('C1', record('reply: planner')),
+    writer.write('C1', record('status: coder'), 'update:status'),
+  ];
+  await Promise.all(writes);
+  assert.deepEqual(written, ['post header', 'reply: planner', 'status: coder'], 'the status never runs ahead of the reply before it');
+});
+
+test('a write waiting out the interval can still be replaced by a newer edit', async () => {
+  const writer = new ChannelWriter({ minIntervalMs: 200 });
+  const written: string[] = [];
+  await writer.write('C1', async () => void written.push('post'));
+  const first = writer.write('C1', async () => void written.push('edit 1'), 'update:1.0');
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the writer is waiting for its turn now
+  const second = writer.write('C1', async () => void written.push('edit 2'), 'update:1.0');
+  await Promise.all([first, second]);
+  assert.deepEqual(written, ['post', 'edit 2']);
+});

@@ -53,3 +53,18 @@ test('long content goes in a file in the thread, and links point at the message'
   assert.match((await writer.link('CFILE', parent))!, /archives\/CFILE\/p/);
   assert.equal(writer.mention('U1'), '<@U1>');
 });
+
+test('an edit that would not change the message is not sent, and a failed edit may be sent again', async () => {
+  const writer = surface(0);
+  const ts = await writer.post('CSAME', { text: 'status', items: ['a'] });
+  await writer.update('CSAME', ts, { text: 'status', items: ['a'] });
+  const edits = () => slack.calls('chat.update').filter((call) => call.params.ts === ts);
+  assert.equal(edits().length, 0, 'an edit to what the post already shows');
+  await Promise.all([writer.update('CSAME', ts, { text: 'status', items: ['b'] }), writer.update('CSAME', ts, { text: 'status', items: ['b'] })]);
+  assert.equal(edits().length, 1, 'the same edit twice is one call');
+  slack.failNext('chat.update', 'message_not_found');
+  await assert.rejects(writer.update('CSAME', ts, { text: 'status', items: ['c'] }), /message_not_found/);
+  await writer.update('CSAME', ts, { text: 'status', items: ['c'] });
+  assert.equal(edits().length, 3, 'the failed edit was tried again');
+  assert.match(JSON.stringify(slack.messages('CSAME')[0]!.blocks), /• c/);
+});

@@ -34,5 +34,5 @@ test('a corrupt feedback key stops a transition or an update before it writes an
   const record = await store.get(taskId);
   assert.equal(record?.status, 'screening', 'Redis does not undo a script halfway: nothing may have been written');
   assert.equal(record?.difficulty, undefined);
-  assert.deepEqual(await connection.zrange(`${prefix}:tasks:_status:queued`, 0, -1), [], 'no index moved either');
+  assert.deepEqual(await connection.zrange(`${prefix}:tasks:_status:queued`, '0', '-1'), [], 'no index moved either');
 });

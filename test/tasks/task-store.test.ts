@@ -175,6 +175,24 @@ test('update refuses unknown tasks, status changes and removing required fields;
   assert.equal((await store.get(record.taskId))?.status, 'screening');
 });
 
+test('persona replies (their timestamps and steps) are kept with the task and validated', async () => {
+  const record = await created({ status: 'screening' });
+  const step = { phase: 'end' as const, text: '2 files changed (+8 −1); tests 2/2 ✓', details: ['Fix add()'], round: 0, attempt: 1, tests: { passed: 2, failed: 0 }, at: clock };
+  const personaReplies = { iteration: 1, replies: { coder: { ts: '1700000000.000300', steps: [step] }, reviewer: { steps: [] } } };
+  await store.update(record.taskId, { personaReplies });
+  assert.deepEqual((await openStore().get(record.taskId))?.personaReplies, personaReplies, 'read back on another connection, as a restarted gateway would');
+  await assert.rejects(
+    store.update(record.taskId, { personaReplies: { iteration: 1, replies: { documenter: { steps: [] } } } } as never),
+    hasCode('invalid_patch'),
+    'only the Planner, Coder, Reviewer and Tester have replies',
+  );
+  await assert.rejects(
+    store.update(record.taskId, { personaReplies: { iteration: 1, replies: { coder: { steps: [{ ...step, phase: 'start' }] } } } } as never),
+    hasCode('invalid_patch'),
+    'a step is a finished one',
+  );
+});
+
 test('feedback is appended in order and taken all at once, by exactly one taker', async () => {
   const record = await created({ status: 'awaiting_approval' });
   assert.equal(await store.appendFeedback(record.taskId, 'also sort by name'), true);
