@@ -26,16 +26,23 @@ export function createGitRunner(repoDir: string, options: GitRunnerOptions = {})
         cwd: repoDir,
         env: environment,
         stdio: ['pipe', 'pipe', 'pipe'],
-        timeout: timeoutMs,
         signal: options.signal,
       });
+      // Our own time limit rather than spawn's `timeout`: spawn keeps that timer running when
+      // the child never starts (git missing), holding the process open for the whole limit.
+      const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+      timer.unref();
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
       const aborted = () => options.signal?.aborted === true;
-      child.on('error', (error) => reject(gitCommandFailure({ args, exitCode: null, signal: null, output: '', cause: error, aborted: aborted() })));
+      child.on('error', (error) => {
+        clearTimeout(timer);
+        reject(gitCommandFailure({ args, exitCode: null, signal: null, output: '', cause: error, aborted: aborted() }));
+      });
       child.on('close', (code, signal) => {
+        clearTimeout(timer);
         if (code === 0) return resolve(Buffer.concat(stdout));
         const output = Buffer.concat(stderr).toString('utf8').trim().slice(0, 2000);
         const cause = new Error(`git ${args.join(' ')} ended with ${signal ?? `exit ${code}`}: ${output}`);
