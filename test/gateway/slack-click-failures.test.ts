@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { TaskRecord } from '../../src/tasks/task-record.ts';
 import { channel, createGatewayHarness, developer, lead, type GatewayHarness } from '../kit/gateway-harness.ts';
 import { fullTeam, json } from '../kit/scripted-team.ts';
+import { waitFor } from '../kit/wait-for.ts';
 
 const unsureRouter = () => json({ difficulty: 'medium', reflection: true, confident: false, reason: 'the request is vague' });
 
@@ -80,6 +81,8 @@ describe('a click or a reply whose work fails after the ack', () => {
     await click('tandem_route_high', task.taskId);
     const queued = await harness.waitForTask((record) => record.taskId === task.taskId && record.status === 'queued', 'the queued task');
     assert.equal(queued.difficulty, 'high');
-    assert.equal((await harness.workQueue.getJob(`${task.taskId}-1`))?.data.difficulty, 'high');
+    // The status moves first, then the job is added: wait for the job rather than race it.
+    const job = await waitFor(async () => harness.workQueue.getJob(`${task.taskId}-1`), 'the work job', 10_000);
+    assert.equal(job.data.difficulty, 'high');
   });
 });
