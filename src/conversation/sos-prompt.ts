@@ -53,7 +53,7 @@ export function sosPrompt(report: ReportJob): string {
     ...section('What the Planner says it does not know', missing),
     ...section(`What was tried (${report.attempts} Coder attempts, ${report.review.rounds} review rounds)`, tried),
     ...section('The current change (diff against the base branch)', report.diff ? fenced(cutDiff(report.diff), 'diff') : undefined),
-    ...section('The failing test run', output),
+    ...section(test?.passed ? 'The last test run (it passes; the review did not)' : 'The failing test run', output),
     '## What would help',
     '',
     'Explain what is going wrong, then give the fix as a unified diff against the current change (or whole files), with any tests it needs. Say what you assumed.',

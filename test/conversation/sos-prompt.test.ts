@@ -67,3 +67,14 @@ test('a task stopped by the Planner says what it does not know, and needs no dif
   assert.match(prompt, /## What the Planner says it does not know\n\n- the billing API contract/);
   assert.doesNotMatch(prompt, /## The current change|## The failing test run|## What was tried/);
 });
+
+test('a change stuck in review says its last test run passes', () => {
+  const prompt = sosPrompt(
+    stuckReport({
+      test: { command: 'npm test', exitCode: 0, passed: true, timedOut: false, durationMs: 900, outputTail: 'ok 1 - pages\n' },
+      error: { code: 'review_not_approved', persona: 'reviewer', message: 'the Reviewer did not approve the change after 3 review rounds' },
+    }),
+  );
+  assert.match(prompt, /## The last test run \(it passes; the review did not\)\n\n`npm test` exited 0/);
+  assert.doesNotMatch(prompt, /## The failing test run/);
+});
