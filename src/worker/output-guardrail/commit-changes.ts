@@ -1,4 +1,4 @@
-import type { GitRunner } from './git-runner.ts';
+import type { GitRunner } from '../workspace/git-runner.ts';
 
 /** One commit about to be pushed and the parent it is compared with (none for a root commit). */
 export interface OutgoingCommit {

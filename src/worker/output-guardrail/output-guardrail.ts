@@ -10,7 +10,7 @@ import {
   type AddedLines,
   type OutgoingCommit,
 } from './commit-changes.ts';
-import { createGitRunner, type GitRunner } from './git-runner.ts';
+import { createGitRunner, type GitRunner } from '../workspace/git-runner.ts';
 import { protectedPathReason } from './protected-paths.ts';
 import { symlinkEscape } from './symlink-target.ts';
 

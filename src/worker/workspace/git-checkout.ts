@@ -1,13 +1,11 @@
 import { readFile, rm } from 'node:fs/promises';
-import type { SimpleGit } from 'simple-git';
 import { TandemError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
-import { createGitRunner } from '../output-guardrail/git-runner.ts';
 import { checkOutgoingChanges, describeFinding, OutputBlockedError, type OutputLimits } from '../output-guardrail/output-guardrail.ts';
 import { applyEdits } from './apply-edits.ts';
-import { gitAuthEnvironment, type Environment } from './git-auth.ts';
-import { createGit } from './git-client.ts';
-import { gitFailure, gitFailureText } from './git-errors.ts';
+import type { Environment } from './git-auth.ts';
+import { GitCommandError, gitFailure, gitFailureText } from './git-errors.ts';
+import { createGitRunner, gitLookup, gitText, type GitRunner } from './git-runner.ts';
 import { resolveRepoPath } from './repo-path.ts';
 import type { DiffStat, EditResult, FileEdit, GitAuthor, TaskCheckout } from './workspace.ts';
 
@@ -39,7 +37,7 @@ export class GitCheckout implements TaskCheckout {
   readonly baseBranch: string;
   readonly existedOnRemote: boolean;
   readonly #options: GitCheckoutOptions;
-  #localGit: SimpleGit | undefined;
+  #localGit: GitRunner | undefined;
   /** The last head this checkout pushed; the next push is checked from there. */
   #pushedHead: string | undefined;
 
@@ -53,8 +51,8 @@ export class GitCheckout implements TaskCheckout {
 
   async listFiles(): Promise<string[]> {
     const git = this.#git();
-    const listed = splitNul(await git.raw(['ls-files', '-z', '--cached', '--others', '--exclude-standard']));
-    const deleted = new Set(splitNul(await git.raw(['ls-files', '-z', '--deleted'])));
+    const listed = splitNul(await gitText(git, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']));
+    const deleted = new Set(splitNul(await gitText(git, ['ls-files', '-z', '--deleted'])));
     return [...new Set(listed.filter((path) => !deleted.has(path)))].sort();
   }
 
@@ -74,14 +72,14 @@ export class GitCheckout implements TaskCheckout {
 
   async diff(): Promise<string> {
     const base = await this.#stageAllAndFindBase();
-    return this.#git().raw(['diff', '--cached', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
+    return gitText(this.#git(), ['diff', '--cached', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
   }
 
   async diffStat(): Promise<DiffStat> {
     const base = await this.#stageAllAndFindBase();
     const git = this.#git();
-    const numstat = await git.raw(['diff', '--cached', '--numstat', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
-    const text = await git.raw(['diff', '--cached', '--stat', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
+    const numstat = await gitText(git, ['diff', '--cached', '--numstat', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
+    const text = await gitText(git, ['diff', '--cached', '--stat', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
     let files = 0;
     let insertions = 0;
     let deletions = 0;
@@ -101,10 +99,10 @@ export class GitCheckout implements TaskCheckout {
       throw new TandemError('invalid_commit', 'the commit author needs a name and an email without <, > or line breaks');
     }
     const git = this.#git();
-    await git.raw(['add', '--all']);
-    const staged = await git.raw(['diff', '--cached', '--name-only', '-z']);
-    if (staged === '') return undefined;
-    await git.raw(['commit', '--quiet', '--no-verify', '--no-gpg-sign', `--author=${author.name} <${author.email}>`, '-m', message]);
+    await git(['add', '--all']);
+    const staged = await git(['diff', '--cached', '--name-only', '-z']);
+    if (staged.length === 0) return undefined;
+    await git(['commit', '--quiet', '--no-verify', '--no-gpg-sign', `--author=${author.name} <${author.email}>`, '-m', message]);
     const sha = await this.headSha();
     this.#options.logger.info({ repo: this.#options.repoLabel, branch: this.branch, sha }, 'task commit made');
     return sha;
@@ -135,9 +133,9 @@ export class GitCheckout implements TaskCheckout {
     await this.#checkOutgoing(head);
     try {
       // The checked commit itself, so nothing committed meanwhile slips through.
-      await this.#remoteGit().raw(['push', '--no-verify', 'origin', `${head}:refs/heads/${this.branch}`]);
+      await this.#remoteGit()(['push', '--no-verify', 'origin', `${head}:refs/heads/${this.branch}`]);
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
+      const text = error instanceof GitCommandError ? error.output : String(error);
       if (/\[rejected\]|non-fast-forward|fetch first|stale info/i.test(text)) {
         throw new TandemError(
           'git_push_rejected',
@@ -157,19 +155,19 @@ export class GitCheckout implements TaskCheckout {
     const remoteRef = `refs/remotes/origin/${this.branch}`;
     // The commits only this task has: from what it last pushed (or started from) to HEAD.
     // Read before the fetch, which moves the remote-tracking ref it may name.
-    const ownBase = (await this.#git().raw(['rev-parse', '--verify', `${await this.#pushedBase()}^{commit}`])).trim();
+    const ownBase = (await gitText(this.#git(), ['rev-parse', '--verify', `${await this.#pushedBase()}^{commit}`])).trim();
     try {
-      await this.#remoteGit().raw(['fetch', '--quiet', 'origin', `+refs/heads/${this.branch}:${remoteRef}`]);
+      await this.#remoteGit()(['fetch', '--quiet', 'origin', `+refs/heads/${this.branch}:${remoteRef}`]);
     } catch (error) {
       throw gitFailure('git_fetch_failed', `fetching ${this.branch} of ${repoLabel} after a rejected push failed`, error, token);
     }
     const git = this.#git();
-    const remoteHead = (await git.raw(['rev-parse', '--verify', `${remoteRef}^{commit}`])).trim();
+    const remoteHead = (await gitText(git, ['rev-parse', '--verify', `${remoteRef}^{commit}`])).trim();
     try {
-      await git.raw(['rebase', '--quiet', '--autostash', '--onto', remoteHead, ownBase]);
+      await git(['rebase', '--quiet', '--autostash', '--onto', remoteHead, ownBase]);
     } catch (error) {
-      const conflicts = splitNul(await git.raw(['diff', '--name-only', '--diff-filter=U', '-z']).catch(() => ''));
-      await git.raw(['rebase', '--abort']).catch(() => undefined);
+      const conflicts = splitNul(await gitText(git, ['diff', '--name-only', '--diff-filter=U', '-z']).catch(() => ''));
+      await git(['rebase', '--abort']).catch(() => undefined);
       const where = conflicts.length > 0 ? `conflict in ${conflicts.slice(0, 10).join(', ')}` : gitFailureText(error, token);
       logger.warn({ repo: repoLabel, branch: this.branch, conflicts }, 'rebase onto the moved task branch failed');
       throw new TandemError(
@@ -183,18 +181,13 @@ export class GitCheckout implements TaskCheckout {
     logger.info({ repo: repoLabel, branch: this.branch, onto: remoteHead }, 'task commits rebased onto the moved branch');
   }
 
-  #remoteGit(): SimpleGit {
-    const { remoteUrl, token } = this.#options;
-    return createGit(this.dir, {
-      baseEnv: this.#options.baseEnv,
-      extraEnv: gitAuthEnvironment(remoteUrl, token),
-      timeoutMs: this.#options.timeoutMs,
-      signal: this.#options.signal,
-    });
+  #remoteGit(): GitRunner {
+    const { remoteUrl, token, baseEnv, timeoutMs, signal } = this.#options;
+    return createGitRunner(this.dir, { baseEnv, auth: { remoteUrl, token }, timeoutMs, signal });
   }
 
   async headSha(): Promise<string> {
-    return (await this.#git().raw(['rev-parse', '--verify', 'HEAD'])).trim();
+    return (await gitText(this.#git(), ['rev-parse', '--verify', 'HEAD'])).trim();
   }
 
   async dispose(): Promise<void> {
@@ -205,14 +198,8 @@ export class GitCheckout implements TaskCheckout {
   async #checkOutgoing(head: string): Promise<void> {
     const base = await this.#pushedBase();
     if (base === head) return;
-    const { baseEnv, timeoutMs, signal, outputLimits, logger, repoLabel } = this.#options;
-    const verdict = await checkOutgoingChanges({
-      repoDir: this.dir,
-      baseRef: base,
-      headRef: head,
-      limits: outputLimits,
-      git: createGitRunner(this.dir, { baseEnv, timeoutMs, signal }),
-    });
+    const { outputLimits, logger, repoLabel } = this.#options;
+    const verdict = await checkOutgoingChanges({ repoDir: this.dir, baseRef: base, headRef: head, limits: outputLimits, git: this.#git() });
     if (verdict.ok) return;
     logger.warn({ repo: repoLabel, branch: this.branch, findings: verdict.findings.map(describeFinding) }, 'push blocked by the output guardrail');
     throw new OutputBlockedError(this.branch, verdict.findings);
@@ -222,23 +209,25 @@ export class GitCheckout implements TaskCheckout {
   async #pushedBase(): Promise<string> {
     if (this.#pushedHead) return this.#pushedHead;
     const git = this.#git();
-    if (this.existedOnRemote) return (await git.raw(['rev-parse', '--verify', `refs/remotes/origin/${this.branch}^{commit}`])).trim();
-    const baseRef = `refs/remotes/origin/${this.baseBranch}`;
-    const mergeBase = (await git.raw(['merge-base', 'HEAD', baseRef])).trim();
-    return mergeBase === '' ? baseRef : mergeBase;
+    if (this.existedOnRemote) return (await gitText(git, ['rev-parse', '--verify', `refs/remotes/origin/${this.branch}^{commit}`])).trim();
+    return this.#mergeBase();
   }
 
   /** Stages everything (so new files show) and returns the merge-base with the base branch. */
   async #stageAllAndFindBase(): Promise<string> {
-    const git = this.#git();
-    await git.raw(['add', '--all']);
-    const baseRef = `refs/remotes/origin/${this.baseBranch}`;
-    const mergeBase = (await git.raw(['merge-base', 'HEAD', baseRef])).trim();
-    return mergeBase === '' ? baseRef : mergeBase;
+    await this.#git()(['add', '--all']);
+    return this.#mergeBase();
   }
 
-  #git(): SimpleGit {
-    this.#localGit ??= createGit(this.dir, {
+  /** The merge-base of HEAD and the base branch; the base branch itself when they share no history (a quiet exit 1). */
+  async #mergeBase(): Promise<string> {
+    const baseRef = `refs/remotes/origin/${this.baseBranch}`;
+    const mergeBase = await gitLookup(this.#git(), ['merge-base', 'HEAD', baseRef]);
+    return mergeBase === undefined || mergeBase === '' ? baseRef : mergeBase;
+  }
+
+  #git(): GitRunner {
+    this.#localGit ??= createGitRunner(this.dir, {
       baseEnv: this.#options.baseEnv,
       timeoutMs: this.#options.timeoutMs,
       signal: this.#options.signal,

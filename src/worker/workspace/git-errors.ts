@@ -1,4 +1,3 @@
-import { GitPluginError } from 'simple-git';
 import { TandemError } from '../../errors.ts';
 import { redactToken } from './git-auth.ts';
 
@@ -12,7 +11,10 @@ const transientFailure =
 
 /** Whether a git failure looks like the network or the server rather than the request. */
 export function isTransientGitFailure(error: unknown): boolean {
-  if (error instanceof GitPluginError) return error.plugin === 'timeout' || error.plugin === 'abort';
+  if (error instanceof GitCommandError) {
+    if (error.stopped !== undefined) return error.stopped !== 'not-started';
+    return !permanentFailure.test(error.output) && transientFailure.test(error.output);
+  }
   const text = error instanceof Error ? error.message : String(error);
   if (permanentFailure.test(text)) return false;
   return transientFailure.test(text);
@@ -20,10 +22,8 @@ export function isTransientGitFailure(error: unknown): boolean {
 
 /** git's own words, one line, without the token, short enough for a log line or a Slack reply. */
 export function gitFailureText(error: unknown, token: string | undefined): string {
-  if (error instanceof GitPluginError) {
-    return error.plugin === 'abort' ? 'git was stopped (the task was aborted)' : `git was stopped (${error.plugin})`;
-  }
-  const text = error instanceof Error ? error.message : String(error);
+  if (error instanceof GitCommandError && error.stopped !== undefined) return stoppedText[error.stopped];
+  const text = error instanceof GitCommandError ? error.output : error instanceof Error ? error.message : String(error);
   const lines = text
     .split('\n')
     .map((line) => line.trim())
@@ -56,6 +56,43 @@ export interface GitCommandEnd {
   cause: unknown;
   /** The run was stopped on purpose (the task was cancelled): not worth another try. */
   aborted?: boolean;
+  /** The runner's time limit killed it. */
+  timedOut?: boolean;
+}
+
+/** Why git ended without an exit code of its own. */
+export type GitStop = 'aborted' | 'timeout' | 'killed' | 'not-started';
+
+const stoppedText: Record<GitStop, string> = {
+  aborted: 'git was stopped (the task was aborted)',
+  timeout: 'git was stopped (timeout)',
+  killed: 'git was stopped (killed by a signal)',
+  'not-started': 'git could not start: it is not installed or not on PATH',
+};
+
+/** `git_command_failed`: how one git child ended, with git's own output for callers that classify it. */
+export class GitCommandError extends TandemError {
+  readonly exitCode: number | null;
+  /** What git wrote to stderr (or stdout when stderr was empty), trimmed. */
+  readonly output: string;
+  /** Set when git did not end by itself: cancelled, its time limit, another signal, or never started. */
+  readonly stopped: GitStop | undefined;
+
+  constructor(end: GitCommandEnd, message: string, retryable: boolean) {
+    super('git_command_failed', message, { cause: end.cause, retryable });
+    this.name = 'GitCommandError';
+    this.exitCode = end.exitCode;
+    this.output = end.output;
+    this.stopped = stopOf(end);
+  }
+}
+
+function stopOf(end: GitCommandEnd): GitStop | undefined {
+  if (end.aborted) return 'aborted';
+  if ((end.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return 'not-started';
+  if (end.timedOut) return 'timeout';
+  if (end.signal !== null) return 'killed';
+  return undefined;
 }
 
 /** Another git process holds a lock in the repository: the same command may pass shortly. */
@@ -67,7 +104,7 @@ const lockContention = /unable to create '[^']*\.lock'|another git process seems
  * lock; not when git refused (a missing ref, a corrupt object): the same repository would
  * refuse again. A git that cannot be started at all (not installed) is not retryable either.
  */
-export function gitCommandFailure(end: GitCommandEnd): TandemError {
+export function gitCommandFailure(end: GitCommandEnd): GitCommandError {
   const command = `git ${subcommand(end.args)}`.trim();
   const spawnCode = (end.cause as NodeJS.ErrnoException | undefined)?.code;
   let how: string;
@@ -77,7 +114,7 @@ export function gitCommandFailure(end: GitCommandEnd): TandemError {
   else how = `exited ${end.exitCode}`;
   const detail = gitFailureText(new Error(end.output), undefined);
   const retryable = !end.aborted && spawnCode !== 'ENOENT' && (end.signal !== null || lockContention.test(end.output));
-  return new TandemError('git_command_failed', `${command} ${how}${detail ? `: ${detail}` : ''}`, { cause: end.cause, retryable });
+  return new GitCommandError(end, `${command} ${how}${detail ? `: ${detail}` : ''}`, retryable);
 }
 
 /** The git subcommand in `args`, past options such as `-c name=value`. */

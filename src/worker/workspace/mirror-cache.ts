@@ -4,9 +4,9 @@ import lockfile from 'proper-lockfile';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../../logger.ts';
 import type { Repo } from '../../queue/work-job.ts';
-import { gitAuthEnvironment, type Environment } from './git-auth.ts';
-import { createGit } from './git-client.ts';
+import type { Environment } from './git-auth.ts';
 import { gitFailure } from './git-errors.ts';
+import { createGitRunner, type GitRunner } from './git-runner.ts';
 import { KeyedLock } from './keyed-lock.ts';
 
 export interface MirrorCacheOptions {
@@ -75,7 +75,7 @@ export class MirrorCache {
     await rm(mirrorDir, { recursive: true, force: true });
     await mkdir(parent, { recursive: true });
     try {
-      await this.#git(parent, input).raw(['clone', '--mirror', '--quiet', '--', input.remoteUrl, partial]);
+      await this.#git(parent, input)(['clone', '--mirror', '--quiet', '--', input.remoteUrl, partial]);
       await rename(partial, mirrorDir);
     } catch (error) {
       await rm(partial, { recursive: true, force: true });
@@ -96,18 +96,18 @@ export class MirrorCache {
     const git = this.#git(mirrorDir, input);
     try {
       // The template may have changed since the mirror was made; the URL holds no credentials.
-      await git.raw(['remote', 'set-url', 'origin', input.remoteUrl]);
-      await git.raw(['fetch', '--prune', '--quiet', 'origin']);
+      await git(['remote', 'set-url', 'origin', input.remoteUrl]);
+      await git(['fetch', '--prune', '--quiet', 'origin']);
     } catch (error) {
       throw gitFailure('git_fetch_failed', `fetching ${input.repo.owner}/${input.repo.name} failed`, error, token);
     }
     logger.debug({ repo: `${input.repo.owner}/${input.repo.name}` }, 'repository mirror fetched');
   }
 
-  #git(baseDir: string, input: MirrorUse) {
-    return createGit(baseDir, {
+  #git(baseDir: string, input: MirrorUse): GitRunner {
+    return createGitRunner(baseDir, {
       baseEnv: this.#options.baseEnv,
-      extraEnv: gitAuthEnvironment(input.remoteUrl, this.#options.token),
+      auth: { remoteUrl: input.remoteUrl, token: this.#options.token },
       timeoutMs: this.#options.timeoutMs,
       signal: input.signal,
     });

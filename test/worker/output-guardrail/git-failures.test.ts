@@ -3,7 +3,7 @@ import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkOutgoingChanges } from '../../../src/worker/output-guardrail/output-guardrail.ts';
-import { createGitRunner } from '../../../src/worker/output-guardrail/git-runner.ts';
+import { createGitRunner } from '../../../src/worker/workspace/git-runner.ts';
 import { rejectsWith } from '../../kit/assertions.ts';
 import { git } from '../../kit/git-repos.ts';
 import { createGuardrailRepo } from './guardrail-repo.ts';

@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { isTandemError } from '../../../src/errors.ts';
 import { basicAuthorizationHeader, gitAuthEnvironment, redactToken } from '../../../src/worker/workspace/git-auth.ts';
-import { createGit, gitChildEnvironment } from '../../../src/worker/workspace/git-client.ts';
+import { gitChildEnvironment } from '../../../src/worker/workspace/git-client.ts';
+import { GitCommandError } from '../../../src/worker/workspace/git-errors.ts';
+import { createGitRunner, gitText } from '../../../src/worker/workspace/git-runner.ts';
 import { GitWorkspace } from '../../../src/worker/workspace/git-workspace.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createWorkspaceFixture, filesContaining, repo } from './workspace-fixture.ts';
@@ -25,7 +27,7 @@ test('the auth environment carries the token as a Basic http.extraHeader, for ht
   assert.equal(redactToken(`fatal: ${token} and ${encoded}`, token), 'fatal: [redacted] and [redacted]');
 });
 
-test('git children get no prompts, no inherited git variables, and the header reaches git through simple-git', async () => {
+test('git children get no prompts, no inherited git variables, and the header reaches git through the runner, never its failures', async () => {
   const environment = gitChildEnvironment({
     PATH: process.env.PATH,
     GIT_DIR: '/elsewhere',
@@ -41,18 +43,24 @@ test('git children get no prompts, no inherited git variables, and the header re
     LC_ALL: 'C',
     GIT_TERMINAL_PROMPT: '0',
   });
-  const git = createGit(process.cwd(), {
+  const git = createGitRunner(process.cwd(), {
     baseEnv: { ...process.env, GIT_CONFIG_PARAMETERS: "'http.extraheader'='injected'", GIT_SSL_CAINFO: '/etc/ssl/certs/ca.pem' },
-    extraEnv: gitAuthEnvironment('https://github.com/acme/api.git', token),
+    auth: { remoteUrl: 'https://github.com/acme/api.git', token },
     timeoutMs: 10_000,
   });
-  const headers = await git.raw(['config', '--get-all', 'http.extraheader']);
+  const headers = await gitText(git, ['config', '--get-all', 'http.extraheader']);
   assert.equal(headers.trim(), `Authorization: Basic ${encoded}`, 'ours, and no inherited one');
-  const blocked = await git.raw(['-c', 'alias.show-env=!env', 'show-env']).then(
-    () => 'ran',
-    (error: Error) => error.message,
+  const failure = await git(['log', '-1', token, '--']).then(
+    () => assert.fail('a revision named like the token does not exist'),
+    (error: unknown) => error,
   );
-  assert.match(blocked, /not permitted/i, 'opting in to GIT_CONFIG_COUNT leaves the other guards on');
+  assert.ok(failure instanceof GitCommandError);
+  assert.equal(failure.code, 'git_command_failed');
+  assert.equal(failure.exitCode, 128);
+  for (const text of [failure.message, failure.output, (failure.cause as Error).message]) {
+    assert.doesNotMatch(text, new RegExp(`${token}|${encoded}`), 'the token is redacted from what git echoed');
+  }
+  assert.match(failure.output, /\[redacted\]/);
 });
 
 test('an http remote receives the Authorization header; the failure names the repo and never the token', async (t) => {
