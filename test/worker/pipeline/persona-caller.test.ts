@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { silentLogger } from '../../../src/logger.ts';
 import { estimateMessagesTokens } from '../../../src/models/context-window.ts';
 import { OllamaModelClient } from '../../../src/models/ollama-model-client.ts';
-import { coderAnswerSchema, coderSystemPrompt, coderUserPrompt } from '../../../src/personas/coder.ts';
+import { coderAnswerSchema, coderSystemPrompt, coderUserPrompt, type CoderContext } from '../../../src/personas/coder.ts';
 import { plannerAnswerSchema, plannerSystemPrompt, plannerUserPrompt } from '../../../src/personas/planner.ts';
 import type { UsageByPersona } from '../../../src/queue/work-job.ts';
 import { PersonaCaller } from '../../../src/worker/pipeline/persona-caller.ts';
@@ -30,6 +30,18 @@ after(() => ollama.close());
 /** A repository far larger than any context window: 400 files of 3,000 characters. */
 const bigTree = Array.from({ length: 400 }, (_, index) => `src/module-${index}/handler.ts`);
 const bigFiles = bigTree.slice(0, 60).map((path) => ({ path, content: 'x'.repeat(3000) }));
+
+/** One Coder call on the big repository, with these parts of its context. */
+function askCoder(context: Partial<CoderContext>) {
+  return personas.call({
+    persona: 'coder',
+    schema: coderAnswerSchema,
+    usage: {},
+    system: coderSystemPrompt,
+    user: (budget) =>
+      coderUserPrompt({ request: 'fix every handler', plan: calculatorPlan, testCommand: 'npm test', files: [], tree: bigTree, reviewComments: [], editProblems: [], feedback: [], ...context }, budget),
+  });
+}
 
 test('the resident model stays loaded for the idle period; another persona model is released after its step', async () => {
   const usage: UsageByPersona = {};
@@ -68,17 +80,7 @@ test('a large repository never produces a request larger than its num_ctx', asyn
     system: plannerSystemPrompt,
     user: (budget) => plannerUserPrompt({ request: 'fix every handler', feedback: [], tree: bigTree, files: bigFiles, testCommand: 'npm test' }, budget),
   });
-  await personas.call({
-    persona: 'coder',
-    schema: coderAnswerSchema,
-    usage: {},
-    system: coderSystemPrompt,
-    user: (budget) =>
-      coderUserPrompt(
-        { request: 'fix every handler', plan: calculatorPlan, testCommand: 'npm test', files: bigFiles, tree: bigTree, failingOutput: 'not ok\n'.repeat(20_000), reviewComments: [], editProblems: [], feedback: [] },
-        budget,
-      ),
-  });
+  await askCoder({ files: bigFiles, failingOutput: 'not ok\n'.repeat(20_000) });
   for (const chat of ollama.chatRequests().slice(before)) {
     const numCtx = Number(chat.options?.num_ctx);
     assert.ok(numCtx <= 16_384, `num_ctx ${numCtx} stays within the maximum`);
@@ -102,27 +104,10 @@ test('trimming keeps the plan, the failing output and the files being changed be
     return calls === 1 ? { content: 'Sure! Here is the fix: '.padEnd(60_000, 'x') } : json(calculatorFix);
   });
   const before = ollama.chatRequests().length;
-  await personas.call({
-    persona: 'coder',
-    schema: coderAnswerSchema,
-    usage: {},
-    system: coderSystemPrompt,
-    user: (budget) =>
-      coderUserPrompt(
-        {
-          request: 'fix every handler',
-          plan: calculatorPlan,
-          testCommand: 'npm test',
-          files: [...bigFiles, ...changing],
-          changing: changing.map((file) => file.path),
-          tree: bigTree,
-          failingOutput: `${'noise\n'.repeat(30_000)}not ok 1 - the handler test`,
-          reviewComments: [],
-          editProblems: [],
-          feedback: [],
-        },
-        budget,
-      ),
+  await askCoder({
+    files: [...bigFiles, ...changing],
+    changing: changing.map((file) => file.path),
+    failingOutput: `${'noise\n'.repeat(30_000)}not ok 1 - the handler test`,
   });
   const [first, repair] = ollama.chatRequests().slice(before);
   assert.ok(first && repair, 'one call and its repair retry');
