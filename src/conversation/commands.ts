@@ -1,3 +1,4 @@
+import { formatGigabytes } from '../models/model-memory.ts';
 import { workJobId } from '../queue/queues.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import type { ConversationContext, PrivateReply } from './conversation-context.ts';
@@ -10,7 +11,7 @@ import { workerLines } from './worker-lines.ts';
 const cancellable = ['screening', 'queued', 'running', 'reported', 'awaiting_approval', 'stuck'] as const;
 
 function gigabytes(bytes: number | undefined): string {
-  return bytes === undefined ? '' : ` (${(bytes / 1024 ** 3).toFixed(1)} GB)`;
+  return bytes === undefined ? '' : ` (${formatGigabytes(bytes)})`;
 }
 
 /** `/tandem status`: the queue, running tasks and their persona, workers online, loaded models. */

@@ -1,7 +1,7 @@
 import type { ConversationContext } from './conversation-context.ts';
 import type { DecisionClick } from './approval.ts';
 import { clickedTask } from './approval.ts';
-import { queueIteration, replyInThread, showStatus } from './task-thread.ts';
+import { announceNextIteration, queueIteration } from './task-thread.ts';
 
 const claimMs = 120_000;
 
@@ -51,10 +51,10 @@ export async function escalate(context: ConversationContext, click: DecisionClic
     await surface.update(click.channel, click.messageTs, {
       text: `🆘 Escalated by ${surface.mention(click.user)}: iteration ${queued.iteration} goes to *${frontier.model}*.`,
     });
-    const statusMessageTs = await replyInThread(context, queued, { text: '⏳ Queued' });
-    await tasks.update(queued.taskId, { statusMessageTs });
-    await replyInThread(context, queued, { text: cloudDisclosure(frontier.model, frontier.origin) });
-    await showStatus(context, { ...queued, statusMessageTs }, { headline: `⏳ Queued for ${frontier.model} — waiting for a worker` });
+    await announceNextIteration(context, queued, {
+      note: cloudDisclosure(frontier.model, frontier.origin),
+      headline: `⏳ Queued for ${frontier.model} — waiting for a worker`,
+    });
   } finally {
     await tasks.release(record.taskId, 'decide');
   }

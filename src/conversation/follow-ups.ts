@@ -2,7 +2,7 @@ import { redactSecrets } from '../guardrail/redact-secrets.ts';
 import type { TaskRecord, TaskStatus } from '../tasks/task-record.ts';
 import type { ConversationContext, PrivateReply } from './conversation-context.ts';
 import { oneLine } from './task-messages.ts';
-import { queueIteration, replyInThread, showStatus } from './task-thread.ts';
+import { announceNextIteration, queueIteration, replyInThread } from './task-thread.ts';
 
 export interface ThreadReply {
   channel: string;
@@ -75,13 +75,10 @@ export class FollowUps {
         text: `↪️ Superseded: iteration ${queued.iteration} is on its way${queued.prUrl ? ` to <${queued.prUrl}|PR #${queued.prNumber}>` : ''}.`,
       });
     }
-    const statusMessageTs = await replyInThread(this.#context, queued, { text: '⏳ Queued' });
-    const updated = { ...queued, statusMessageTs };
-    await this.#context.tasks.update(queued.taskId, { statusMessageTs });
-    await replyInThread(this.#context, queued, {
-      text: `🔁 Iteration ${queued.iteration} queued with the thread's feedback${queued.prNumber ? `; PR #${queued.prNumber} will get the new commits` : ''}.`,
+    await announceNextIteration(this.#context, queued, {
+      note: `🔁 Iteration ${queued.iteration} queued with the thread's feedback${queued.prNumber ? `; PR #${queued.prNumber} will get the new commits` : ''}.`,
+      headline: '⏳ Queued — waiting for a worker',
     });
-    await showStatus(this.#context, updated, { headline: '⏳ Queued — waiting for a worker' });
     return true;
   }
 }

@@ -97,3 +97,18 @@ export async function announceQueued(context: ConversationContext, record: TaskR
     latest?.status === 'queued' ? showStatus(context, record, { headline: '⏳ Queued — waiting for a worker' }) : undefined,
   ]);
 }
+
+/**
+ * After a later iteration is queued: a fresh status message at the foot of the thread
+ * (saved in the record), a reply saying what this iteration is, and the status shown.
+ */
+export async function announceNextIteration(
+  context: ConversationContext,
+  queued: TaskRecord,
+  view: { note: string; headline: string },
+): Promise<void> {
+  const statusMessageTs = await replyInThread(context, queued, { text: '⏳ Queued' });
+  await context.tasks.update(queued.taskId, { statusMessageTs });
+  await replyInThread(context, queued, { text: view.note });
+  await showStatus(context, { ...queued, statusMessageTs }, { headline: view.headline });
+}

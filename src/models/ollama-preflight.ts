@@ -1,5 +1,6 @@
 import { Ollama } from 'ollama';
 import { TandemError } from '../errors.ts';
+import { formatGigabytes } from './model-memory.ts';
 
 export interface PreflightOptions {
   host: string;
@@ -13,15 +14,11 @@ export interface PreflightOptions {
   write?: (text: string) => void;
 }
 
-function gigabytes(bytes: number): string {
-  return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-}
-
 /** `▰▰▰▱▱▱▱▱▱▱ 31% (1.5/4.7 GB)` */
 export function progressLine(completed: number, total: number): string {
   const share = total > 0 ? Math.min(1, completed / total) : 0;
   const filled = Math.round(share * 20);
-  return `${'▰'.repeat(filled)}${'▱'.repeat(20 - filled)} ${Math.round(share * 100)}% (${gigabytes(completed)}/${gigabytes(total)})`;
+  return `${'▰'.repeat(filled)}${'▱'.repeat(20 - filled)} ${Math.round(share * 100)}% (${formatGigabytes(completed)}/${formatGigabytes(total)})`;
 }
 
 /**
