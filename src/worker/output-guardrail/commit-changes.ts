@@ -41,21 +41,29 @@ export async function outgoingCommits(git: GitRunner, baseRef: string, headRef: 
     });
 }
 
-/** What `commit` changed compared with its first parent. */
-export async function changedEntries(git: GitRunner, commit: OutgoingCommit): Promise<ChangedEntry[]> {
-  const fields = (await git(['diff-tree', ...commonDiffOptions, '-z', '--raw', ...range(commit)])).toString('utf8').split('\0');
-  const entries: ChangedEntry[] = [];
-  for (let index = 0; index + 1 < fields.length; index += 2) {
-    const [, mode, , blob, status] = fields[index]!.replace(/^:/, '').split(' ');
-    entries.push({ path: fields[index + 1]!, status: status ?? '', mode: mode ?? '', blob: blob ?? '' });
-  }
-  return entries;
+/** What one commit changed: its entries, and the paths git itself treats as binary. */
+export interface CommitChanges {
+  entries: ChangedEntry[];
+  /** Paths whose numstat shows `-` (git treats them as binary). */
+  binary: Set<string>;
 }
 
-/** The paths git itself treats as binary in `commit` (numstat shows `-` for them). */
-export async function binaryPaths(git: GitRunner, commit: OutgoingCommit): Promise<Set<string>> {
-  const records = (await git(['diff-tree', ...commonDiffOptions, '-z', '--numstat', ...range(commit)])).toString('utf8').split('\0');
-  return new Set(records.filter((record) => record.startsWith('-\t-\t')).map((record) => record.slice(4)));
+/**
+ * What `commit` changed compared with its first parent, read with one `diff-tree --raw
+ * --numstat -z`: raw records (`:<modes> <blobs> <status>`, then the path) come first,
+ * numstat records (`<added>\t<removed>\t<path>`) after them.
+ */
+export async function commitChanges(git: GitRunner, commit: OutgoingCommit): Promise<CommitChanges> {
+  const fields = (await git(['diff-tree', ...commonDiffOptions, '-z', '--raw', '--numstat', ...range(commit)])).toString('utf8').split('\0');
+  const entries: ChangedEntry[] = [];
+  let index = 0;
+  // A raw record and its path come in pairs, so a path starting with `:` is never mistaken for a record.
+  for (; index + 1 < fields.length && fields[index]!.startsWith(':'); index += 2) {
+    const [, mode, , blob, status] = fields[index]!.slice(1).split(' ');
+    entries.push({ path: fields[index + 1]!, status: status ?? '', mode: mode ?? '', blob: blob ?? '' });
+  }
+  const binary = new Set(fields.slice(index).filter((record) => record.startsWith('-\t-\t')).map((record) => record.slice(4)));
+  return { entries, binary };
 }
 
 /** Object sizes in bytes, by blob id. */

@@ -2,9 +2,8 @@ import { TandemError } from '../../errors.ts';
 import { hasCertainSecret, redactSecrets } from '../../guardrail/redact-secrets.ts';
 import {
   addedLines,
-  binaryPaths,
   blobSizes,
-  changedEntries,
+  commitChanges,
   outgoingCommits,
   readBlob,
   type AddedLines,
@@ -75,7 +74,7 @@ async function checkCommit(git: GitRunner, commit: OutgoingCommit, limits: Outpu
   const findings: OutputFinding[] = [];
   const add = (path: string, rule: OutputRule, detail: string, line?: number) =>
     findings.push({ path: redactSecrets(path).text, rule, detail, line, commit: commit.sha });
-  const entries = await changedEntries(git, commit);
+  const { entries, binary } = await commitChanges(git, commit);
   const present = entries.filter((entry) => entry.status !== 'D');
   for (const entry of entries) {
     const reason = protectedPathReason(entry.path);
@@ -88,7 +87,6 @@ async function checkCommit(git: GitRunner, commit: OutgoingCommit, limits: Outpu
 
   const regular = present.filter((entry) => entry.mode === '100644' || entry.mode === '100755');
   const sizes = await blobSizes(git, regular.map((entry) => entry.blob));
-  const binary = await binaryPaths(git, commit);
   const oversized = new Set<string>();
   for (const entry of regular) {
     const size = sizes.get(entry.blob) ?? 0;

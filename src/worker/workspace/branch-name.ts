@@ -11,6 +11,7 @@ export function assertBranchName(name: string, label = 'branch'): void {
 
 function branchNameProblem(name: string): string | undefined {
   if (name === '' || name === '@') return 'it is empty';
+  if (name === 'HEAD') return 'git keeps HEAD for the current commit';
   if (name.startsWith('-')) return 'it starts with a dash';
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return 'it contains a space, a control character or one of ~^:?*[\\';
   if (name.includes('..') || name.includes('@{') || name.includes('//')) return 'it contains "..", "@{" or "//"';

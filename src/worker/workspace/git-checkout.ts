@@ -14,6 +14,10 @@ export interface GitCheckoutOptions {
   branch: string;
   baseBranch: string;
   existedOnRemote: boolean;
+  /** The commit checked out, when the opener knows it (saves asking git). */
+  head?: string;
+  /** The merge-base with the base branch, when the opener knows it (a new branch starts at its base). */
+  mergeBase?: string;
   /** `owner/name`, for messages and logs. */
   repoLabel: string;
   /** The real remote, without credentials. */
@@ -40,9 +44,18 @@ export class GitCheckout implements TaskCheckout {
   #localGit: GitRunner | undefined;
   /** The last head this checkout pushed; the next push is checked from there. */
   #pushedHead: string | undefined;
+  /** HEAD as this checkout last moved it (checkout, commit); unknown after a rebase. */
+  #head: string | undefined;
+  /**
+   * The merge-base with the base branch. The base branch's remote ref never moves during a
+   * task and commits made here only add to HEAD, so it holds until a rebase.
+   */
+  #mergeBaseRef: string | undefined;
 
   constructor(options: GitCheckoutOptions) {
     this.#options = options;
+    this.#head = options.head;
+    this.#mergeBaseRef = options.mergeBase;
     this.dir = options.dir;
     this.branch = options.branch;
     this.baseBranch = options.baseBranch;
@@ -50,10 +63,12 @@ export class GitCheckout implements TaskCheckout {
   }
 
   async listFiles(): Promise<string[]> {
-    const git = this.#git();
-    const listed = splitNul(await gitText(git, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']));
-    const deleted = new Set(splitNul(await gitText(git, ['ls-files', '-z', '--deleted'])));
-    return [...new Set(listed.filter((path) => !deleted.has(path)))].sort();
+    // `-t` tags each entry: `R` marks a tracked file deleted from the working tree, listed again as cached.
+    const entries = splitNul(await gitText(this.#git(), ['ls-files', '-z', '-t', '--cached', '--deleted', '--others', '--exclude-standard']));
+    const listed = new Set<string>();
+    const deleted = new Set<string>();
+    for (const entry of entries) (entry.startsWith('R ') ? deleted : listed).add(entry.slice(2));
+    return [...listed].filter((path) => !deleted.has(path)).sort();
   }
 
   async readFile(path: string): Promise<string | undefined> {
@@ -77,19 +92,23 @@ export class GitCheckout implements TaskCheckout {
 
   async diffStat(): Promise<DiffStat> {
     const base = await this.#stageAllAndFindBase();
-    const git = this.#git();
-    const numstat = await gitText(git, ['diff', '--cached', '--numstat', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
-    const text = await gitText(git, ['diff', '--cached', '--stat', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
+    // `--numstat --stat` prints both: the numstat lines (`<added>\t<removed>\t<path>`) first.
+    const output = await gitText(this.#git(), ['diff', '--cached', '--numstat', '--stat', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
     let files = 0;
     let insertions = 0;
     let deletions = 0;
-    for (const line of numstat.split('\n').filter(Boolean)) {
-      const [added, removed] = line.split('\t');
+    const text: string[] = [];
+    for (const line of output.split('\n').filter(Boolean)) {
+      const numstat = /^(\d+|-)\t(\d+|-)\t/.exec(line);
+      if (!numstat) {
+        text.push(line);
+        continue;
+      }
       files += 1;
-      insertions += Number.parseInt(added ?? '', 10) || 0; // `-` for binary files
-      deletions += Number.parseInt(removed ?? '', 10) || 0;
+      insertions += Number.parseInt(numstat[1]!, 10) || 0; // `-` for binary files
+      deletions += Number.parseInt(numstat[2]!, 10) || 0;
     }
-    return { files, insertions, deletions, text: text.trimEnd() };
+    return { files, insertions, deletions, text: text.join('\n').trimEnd() };
   }
 
   async commit(message: string, author: GitAuthor): Promise<string | undefined> {
@@ -100,9 +119,14 @@ export class GitCheckout implements TaskCheckout {
     }
     const git = this.#git();
     await git(['add', '--all']);
-    const staged = await git(['diff', '--cached', '--name-only', '-z']);
-    if (staged.length === 0) return undefined;
-    await git(['commit', '--quiet', '--no-verify', '--no-gpg-sign', `--author=${author.name} <${author.email}>`, '-m', message]);
+    try {
+      await git(['commit', '--quiet', '--no-verify', '--no-gpg-sign', `--author=${author.name} <${author.email}>`, '-m', message]);
+    } catch (error) {
+      // Nothing staged: git says so (in English, LC_ALL=C) with exit 1, and there is nothing to commit.
+      if (error instanceof GitCommandError && error.exitCode === 1 && /nothing to commit|no changes added to commit/.test(error.output)) return undefined;
+      throw error;
+    }
+    this.#head = undefined;
     const sha = await this.headSha();
     this.#options.logger.info({ repo: this.#options.repoLabel, branch: this.branch, sha }, 'task commit made');
     return sha;
@@ -130,6 +154,8 @@ export class GitCheckout implements TaskCheckout {
   async #pushOnce(): Promise<void> {
     const { token, repoLabel } = this.#options;
     const head = await this.headSha();
+    // The remote got this very head from here already: there is nothing to push.
+    if (head === this.#pushedHead) return;
     await this.#checkOutgoing(head);
     try {
       // The checked commit itself, so nothing committed meanwhile slips through.
@@ -178,6 +204,8 @@ export class GitCheckout implements TaskCheckout {
     }
     // What the remote has now; the guardrail checks only the task's rebased commits on top.
     this.#pushedHead = remoteHead;
+    this.#head = undefined;
+    this.#mergeBaseRef = undefined;
     logger.info({ repo: repoLabel, branch: this.branch, onto: remoteHead }, 'task commits rebased onto the moved branch');
   }
 
@@ -187,7 +215,8 @@ export class GitCheckout implements TaskCheckout {
   }
 
   async headSha(): Promise<string> {
-    return (await gitText(this.#git(), ['rev-parse', '--verify', 'HEAD'])).trim();
+    this.#head ??= (await gitText(this.#git(), ['rev-parse', '--verify', 'HEAD'])).trim();
+    return this.#head;
   }
 
   async dispose(): Promise<void> {
@@ -221,9 +250,12 @@ export class GitCheckout implements TaskCheckout {
 
   /** The merge-base of HEAD and the base branch; the base branch itself when they share no history (a quiet exit 1). */
   async #mergeBase(): Promise<string> {
-    const baseRef = `refs/remotes/origin/${this.baseBranch}`;
-    const mergeBase = await gitLookup(this.#git(), ['merge-base', 'HEAD', baseRef]);
-    return mergeBase === undefined || mergeBase === '' ? baseRef : mergeBase;
+    if (this.#mergeBaseRef === undefined) {
+      const baseRef = `refs/remotes/origin/${this.baseBranch}`;
+      const mergeBase = await gitLookup(this.#git(), ['merge-base', 'HEAD', baseRef]);
+      this.#mergeBaseRef = mergeBase === undefined || mergeBase === '' ? baseRef : mergeBase;
+    }
+    return this.#mergeBaseRef;
   }
 
   #git(): GitRunner {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile, rm, mkdir } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { git } from '../../kit/git-repos.ts';
@@ -123,6 +123,43 @@ test('an explicit base branch is used and a missing one is reported', async (t) 
     workspace.open({ taskId: 'task-main', repo, branch: 'main' }),
     (error) => isTandemError(error) && error.code === 'invalid_branch',
   );
+  await assert.rejects(
+    workspace.open({ taskId: 'task-head', repo, branch: 'HEAD' }),
+    (error) => isTandemError(error) && error.code === 'invalid_branch' && /HEAD/.test(error.message),
+  );
+});
+
+test('without a base branch the remote’s default branch is used, whatever its name', async (t) => {
+  const { remotes, workspace } = await createWorkspaceFixture(t);
+  const clone = await remotes.clone(repo.owner, repo.name);
+  await writeFile(join(clone, 'trunk.txt'), 'only on trunk\n');
+  await git(clone, 'add', '--all');
+  await git(clone, 'commit', '-m', 'trunk work');
+  await git(clone, 'push', 'origin', 'HEAD:refs/heads/trunk');
+  await git(join(remotes.root, repo.owner, `${repo.name}.git`), 'symbolic-ref', 'HEAD', 'refs/heads/trunk');
+
+  const checkout = await workspace.open({ taskId: 'task-trunk', repo, branch: 'tandem/task-trunk' });
+  assert.equal(checkout.baseBranch, 'trunk');
+  assert.equal(await checkout.headSha(), await git(clone, 'rev-parse', 'HEAD'));
+  assert.equal(await checkout.readFile('trunk.txt'), 'only on trunk\n');
+  await checkout.applyEdits([{ path: 'a.txt', action: 'write', content: 'a\n' }]);
+  await checkout.commit('Add a', author);
+  assert.deepEqual(await checkout.diffStat(), { files: 1, insertions: 1, deletions: 0, text: ' a.txt | 1 +\n 1 file changed, 1 insertion(+)' }, 'compared with trunk, not main');
+});
+
+test('a head the remote already got from this checkout is not pushed again', async (t) => {
+  const { remotes, workspace } = await createWorkspaceFixture(t);
+  const checkout = await workspace.open({ taskId: 'task-once', repo, branch: 'tandem/task-once' });
+  await checkout.applyEdits([{ path: 'a.txt', action: 'write', content: 'a\n' }]);
+  await checkout.commit('Add a', author);
+  await checkout.push();
+  // The remote goes away: a push that talked to it would fail now.
+  const remoteDir = join(remotes.root, repo.owner, `${repo.name}.git`);
+  await rename(remoteDir, `${remoteDir}.away`);
+  await checkout.push();
+  await checkout.applyEdits([{ path: 'b.txt', action: 'write', content: 'b\n' }]);
+  await checkout.commit('Add b', author);
+  await assert.rejects(checkout.push(), (error) => isTandemError(error) && error.code === 'git_push_failed');
 });
 
 test('when the branch moved on the remote, the task commits are rebased onto it and pushed', async (t) => {
