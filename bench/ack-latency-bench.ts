@@ -5,7 +5,8 @@
  * its own process (real Redis; the loopback Ollama answers the Guardrail and Router, the
  * loopback Slack takes its writes), and (b) a bare Bolt app whose only listener acks, as
  * its own process too (bench/bare-bolt-app.ts). The load comes from a third process
- * (bench/ack-load-client.ts, the test kit's Slack driver); the loopbacks run in this one.
+ * (bench/ack-load-client.ts, the test kit’s Slack driver over kept-alive `node:http`
+ * connections); the loopbacks run in this one.
  * The two apps alternate in rounds; a time is the client's, from sending a request to
  * reading the whole answer. Every command to tandem is a real task request: it is screened,
  * routed and queued after its ack, while later commands arrive.

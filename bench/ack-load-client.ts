@@ -4,7 +4,8 @@
  * Each `send` message fires signed slash commands through the test kit's Slack driver with
  * `concurrency` in flight and answers with every ack's time.
  */
-import { createSlackDriver } from '../test/kit/slack-driver.ts';
+import { Agent, request } from 'node:http';
+import { createSlackDriver, type HttpPost } from '../test/kit/slack-driver.ts';
 
 export interface SendOrder {
   appUrl: string;
@@ -24,8 +25,32 @@ export interface SendOutcome {
   failures: number;
 }
 
+/**
+ * `node:http` with kept-alive connections, one per request in flight: undici's `fetch`
+ * costs this process several times the CPU per request, and on two cores the load's CPU
+ * is taken from the app under test.
+ */
+function keepAlivePost(concurrency: number): HttpPost {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  return (url, headers, body) =>
+    new Promise((resolve, reject) => {
+      const outgoing = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        incoming.on('error', reject);
+      });
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+}
+
+const posts = new Map<number, HttpPost>();
+
 async function send(order: SendOrder): Promise<SendOutcome> {
-  const driver = createSlackDriver({ mode: 'http', appUrl: order.appUrl, signingSecret: order.signingSecret });
+  let post = posts.get(order.concurrency);
+  if (!post) posts.set(order.concurrency, (post = keepAlivePost(order.concurrency)));
+  const driver = createSlackDriver({ mode: 'http', appUrl: order.appUrl, signingSecret: order.signingSecret, post });
   const outcome: SendOutcome = { samples: [], failures: 0 };
   let next = 0;
   const lane = async () => {

@@ -9,8 +9,16 @@ import { defaultIdentity, type SlackIdentity } from './slack-store.ts';
  * loopback Slack's WebSocket. Every method resolves once the app acked.
  */
 
+/** Sends one signed request to the app and reads its whole answer (default: `fetch`). */
+export type HttpPost = (url: string, headers: Record<string, string>, body: string) => Promise<{ status: number; text: string }>;
+
+const fetchPost: HttpPost = async (url, headers, body) => {
+  const response = await fetch(url, { method: 'POST', headers, body });
+  return { status: response.status, text: await response.text() };
+};
+
 export type SlackDriverOptions =
-  | { mode: 'http'; appUrl: string; signingSecret: string; server?: LoopbackSlack; identity?: Partial<SlackIdentity> }
+  | { mode: 'http'; appUrl: string; signingSecret: string; server?: LoopbackSlack; identity?: Partial<SlackIdentity>; post?: HttpPost }
   | { mode: 'socket'; server: LoopbackSlack };
 
 export interface Delivery {
@@ -132,10 +140,10 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
       headers['x-slack-retry-num'] = String(overrides.retryNum);
       headers['x-slack-retry-reason'] = overrides.retryReason ?? 'http_timeout';
     }
+    const post = options.post ?? fetchPost;
     const started = performance.now();
-    const response = await fetch(options.appUrl, { method: 'POST', headers, body });
-    const text = await response.text();
-    return { status: response.status, body: parseResponseBody(text), elapsedMs: performance.now() - started, payload };
+    const response = await post(options.appUrl, headers, body);
+    return { status: response.status, body: parseResponseBody(response.text), elapsedMs: performance.now() - started, payload };
   }
 
   return {
