@@ -1,5 +1,5 @@
 /**
- * Queue hand-off: `node --import tsx bench/queue-handoff-bench.ts [--jobs 1000]`.
+ * Queue hand-off: `node --import tsx bench/queue-handoff-bench.ts [--jobs 1000] [--round-size 100]`.
  *
  * The time from enqueueing a task to its processing starting, one job at a time on an idle
  * worker, on one real Redis:
@@ -181,5 +181,5 @@ export async function runQueueHandoff(options: QueueHandoffOptions = defaultQueu
 }
 
 if (isMainModule(import.meta.url)) {
-  await runAsScript(() => runQueueHandoff({ ...defaultQueueHandoffOptions, jobs: numberArgument('jobs', defaultQueueHandoffOptions.jobs) }));
+  await runAsScript(() => runQueueHandoff({ ...defaultQueueHandoffOptions, jobs: numberArgument('jobs', defaultQueueHandoffOptions.jobs), roundSize: numberArgument('round-size', defaultQueueHandoffOptions.roundSize) }));
 }
