@@ -9,7 +9,8 @@
  * connections); the loopbacks run in this one.
  * The two apps alternate in rounds; a time is the client's, from sending a request to
  * reading the whole answer. Every command to tandem is a real task request: it is screened,
- * routed and queued after its ack, while later commands arrive.
+ * routed and queued after its ack, while later commands arrive. The next round starts once
+ * every task is queued and the loopback Slack has had no call for 300 ms.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import { calculatorRepo, fullTeam } from '../test/kit/scripted-team.ts';
 import { waitFor } from '../test/kit/wait-for.ts';
 import { startTandemProcess, type TandemProcess } from '../test/kit/worker-process.ts';
 import type { SendOrder, SendOutcome } from './ack-load-client.ts';
+import { waitForQuiet } from './wait-for-quiet.ts';
 import { benchResult, isMainModule, numberArgument, printTable, round, runAsScript, spreadOf, type BenchResult, type Spread } from './bench-report.ts';
 
 export interface AckLatencyOptions {
@@ -33,6 +35,9 @@ export interface AckLatencyOptions {
 }
 
 export const defaultAckLatencyOptions: AckLatencyOptions = { requests: 500, concurrency: 50, warmUp: 50, rounds: 5, channels: 50 };
+
+/** No Slack call or response for this long: tandem's background work for the last round is done. */
+const quietMs = 300;
 
 const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 const childEnvironment = { PATH: process.env.PATH, HOME: process.env.HOME };
@@ -121,8 +126,10 @@ export async function runAckLatency(options: AckLatencyOptions = defaultAckLaten
       if (measure) target.samples.push(...outcome.samples);
       if (target === tandemTarget) {
         tandemSent += count;
-        // tandem screens, routes and queues each task after its ack: let that finish before the next round.
+        // tandem screens, routes and queues each task after its ack, and writes its thread:
+        // let all of that finish, so the next round (bare Bolt's, say) has the machine to itself.
         await waitFor(async () => ((await harness.workQueue.getWaitingCount()) >= tandemSent ? true : undefined), `${tandemSent} tasks queued`, 120_000);
+        await waitForQuiet(() => [...harness.slack.calls().map((call) => call.at), ...harness.slack.responses().map((response) => response.at)], quietMs);
       }
     };
 

@@ -11,9 +11,9 @@
  */
 import { createGatewayHarness } from '../test/kit/gateway-harness.ts';
 import { calculatorRepo } from '../test/kit/scripted-team.ts';
-import type { SlackCall } from '../test/kit/slack-server.ts';
 import { benchResult, isMainModule, numberArgument, printTable, round, runAsScript, type BenchResult } from './bench-report.ts';
 import { runThreeRoundTask, threeRoundTeam } from './three-round-task.ts';
+import { waitForQuiet } from './wait-for-quiet.ts';
 
 export interface SlackWritesOptions {
   /** The per-channel write limit and tandem's write spacing, in ms. */
@@ -21,16 +21,6 @@ export interface SlackWritesOptions {
 }
 
 export const defaultSlackWritesOptions: SlackWritesOptions = { intervalMs: 1000 };
-
-/** Waits until no Slack call came for `quietMs`. */
-async function quiet(calls: () => SlackCall[], quietMs: number): Promise<void> {
-  for (;;) {
-    const last = calls().at(-1)?.at ?? 0;
-    const wait = last + quietMs - Date.now();
-    if (wait <= 0) return;
-    await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-}
 
 export async function runSlackWrites(options: SlackWritesOptions = defaultSlackWritesOptions): Promise<BenchResult> {
   const harness = await createGatewayHarness('bench-slack-writes', 'http', { SLACK_WRITE_INTERVAL_MS: String(options.intervalMs) });
@@ -42,7 +32,7 @@ export async function runSlackWrites(options: SlackWritesOptions = defaultSlackW
     const callsBefore = harness.slack.calls().length;
     harness.slack.limitWritesPerChannel(options.intervalMs);
     const { record, elapsedMs } = await runThreeRoundTask(harness, 300_000);
-    await quiet(() => harness.slack.calls(), 2 * options.intervalMs);
+    await waitForQuiet(() => harness.slack.calls().map((call) => call.at), 2 * options.intervalMs);
     harness.slack.limitWritesPerChannel(undefined);
 
     const calls = harness.slack.calls().slice(callsBefore);
