@@ -13,9 +13,13 @@ const boltToPino: Record<LogLevel, string> = {
 export function boltLogger(logger: Logger): BoltLogger {
   let level = LogLevel.INFO;
   let child = logger.child({ component: 'slack' });
-  const write = (method: 'debug' | 'info' | 'warn' | 'error') => (...parts: unknown[]) =>
+  const write = (method: 'debug' | 'info' | 'warn' | 'error') => (...parts: unknown[]) => {
+    // The Web API client logs several debug lines per call: a line the level drops is not
+    // even formatted (redacting them all cost the gateway about 1.5 ms of CPU per API call).
+    if (!child.isLevelEnabled(method)) return;
     // Bolt's debug lines can quote payloads: secrets are redacted like everywhere else.
     child[method](redactSecrets(parts.map((part) => (part instanceof Error ? part.message : String(part))).join(' ')).text);
+  };
   return {
     debug: write('debug'),
     info: write('info'),
