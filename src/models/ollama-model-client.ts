@@ -1,4 +1,5 @@
 import { Ollama } from 'ollama';
+import { bufferedFetch } from '../buffered-fetch.ts';
 import { TandemError } from '../errors.ts';
 import type { ChatAnswer, ChatRequest, ModelClient } from './model-client.ts';
 
@@ -7,6 +8,7 @@ type Fetch = typeof fetch;
 export interface OllamaModelClientOptions {
   /** Ollama's base URL, e.g. `http://127.0.0.1:11434`. */
   host: string;
+  /** Default: `bufferedFetch` (a chat's answer is read whole). */
   fetch?: Fetch;
   /** Upper bound for one call, model loading included. */
   timeoutMs?: number;
@@ -22,7 +24,7 @@ export class OllamaModelClient implements ModelClient {
 
   constructor(options: OllamaModelClientOptions) {
     this.host = options.host;
-    this.fetch = options.fetch ?? fetch;
+    this.fetch = options.fetch ?? bufferedFetch;
     this.timeoutMs = options.timeoutMs ?? 15 * 60_000;
   }
 

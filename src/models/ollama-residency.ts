@@ -1,4 +1,5 @@
 import { Ollama } from 'ollama';
+import { bufferedFetch } from '../buffered-fetch.ts';
 import { TandemError } from '../errors.ts';
 
 type Fetch = typeof fetch;
@@ -32,9 +33,10 @@ export class OllamaResidency {
   readonly host: string;
   readonly #client: Ollama;
 
+  /** `fetch` defaults to `bufferedFetch`: every answer here is read whole. */
   constructor(options: { host: string; fetch?: Fetch }) {
     this.host = options.host;
-    this.#client = new Ollama({ host: options.host, fetch: options.fetch });
+    this.#client = new Ollama({ host: options.host, fetch: options.fetch ?? bufferedFetch });
   }
 
   /** Loads `model` and keeps it for `keepAlive` (`-1`: until unloaded): an empty prompt is Ollama's load request. */

@@ -1,6 +1,7 @@
 import { App, LogLevel, type AppOptions } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
 import type { Config } from '../config.ts';
+import { bufferedFetch } from '../buffered-fetch.ts';
 import type { Logger } from '../logger.ts';
 import { boltLogger } from './bolt-logger.ts';
 
@@ -34,7 +35,8 @@ export const slackRetryPolicy: RetryOptions = {
  */
 export function createSlackApp(options: SlackAppOptions): App {
   const { slack } = options;
-  const clientOptions = { retryConfig: slackRetryPolicy, ...options.clientOptions, slackApiUrl: slack.apiUrl };
+  // Web API calls are request and answer: `bufferedFetch` saves each about a millisecond of CPU.
+  const clientOptions = { retryConfig: slackRetryPolicy, fetch: bufferedFetch, ...options.clientOptions, slackApiUrl: slack.apiUrl };
   const logger = boltLogger(options.logger);
   const level = options.logger.isLevelEnabled('debug') ? LogLevel.DEBUG : LogLevel.INFO;
   if (slack.appToken) {

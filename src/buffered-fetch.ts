@@ -1,0 +1,56 @@
+import { request } from 'undici';
+
+type Fetch = typeof fetch;
+
+/** A body undici's `request` can send as it is, with the content type `fetch` would give it. */
+interface PlainBody {
+  bytes: string | Uint8Array | undefined;
+  contentType?: string;
+}
+
+function plainBody(body: RequestInit['body']): PlainBody | undefined {
+  if (body === undefined || body === null) return { bytes: undefined };
+  if (typeof body === 'string') return { bytes: body, contentType: 'text/plain;charset=UTF-8' };
+  if (body instanceof URLSearchParams) return { bytes: body.toString(), contentType: 'application/x-www-form-urlencoded;charset=UTF-8' };
+  if (body instanceof Uint8Array) return { bytes: body };
+  if (body instanceof ArrayBuffer) return { bytes: new Uint8Array(body) };
+  return undefined; // FormData, Blob, a stream: the global fetch handles those
+}
+
+/** Statuses whose Response must have no body. */
+const noBodyStatuses = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * `fetch` for tandem's request-and-answer HTTP clients (Slack's WebClient, the Ollama
+ * client's chat, `/api/ps`, `/api/tags`, `/api/show`): undici's `request` under the
+ * WHATWG shape they call, with the whole answer read before it resolves. The global
+ * `fetch` costs about a millisecond of CPU more per call (its WHATWG streams), and the
+ * gateway makes several calls for every task beside the acks it owes Slack. Streamed
+ * answers (a model pull's progress) need the global `fetch`; so do bodies other than
+ * text and bytes, and a `Request` object, which are passed to it.
+ */
+export const bufferedFetch: Fetch = async (input, init = {}) => {
+  const body = plainBody(init.body);
+  if (input instanceof Request || body === undefined) return fetch(input, init);
+  const method = (init.method ?? 'GET').toUpperCase();
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((value, name) => {
+    headers[name] = value;
+  });
+  if (body.contentType && body.bytes !== undefined && headers['content-type'] === undefined) headers['content-type'] = body.contentType;
+
+  const answer = await request(input, { method: method as 'GET', headers, body: body.bytes, signal: init.signal ?? undefined });
+  const bytes = await answer.body.arrayBuffer();
+  const location = answer.headers.location;
+  if (answer.statusCode >= 300 && answer.statusCode < 400 && location !== undefined) {
+    if (init.redirect === 'error') throw new TypeError(`fetch failed: ${String(input)} redirected with ${answer.statusCode}`);
+    if (init.redirect !== 'manual') return fetch(input, init); // fetch follows redirects itself
+  }
+  const responseHeaders = new Headers();
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (Array.isArray(value)) for (const each of value) responseHeaders.append(name, each);
+    else if (value !== undefined) responseHeaders.set(name, value);
+  }
+  const empty = noBodyStatuses.has(answer.statusCode) || method === 'HEAD';
+  return new Response(empty ? null : bytes, { status: answer.statusCode, headers: responseHeaders });
+};
