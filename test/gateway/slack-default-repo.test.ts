@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { channel, createGatewayHarness, developer, type GatewayHarness } from '../kit/gateway-harness.ts';
 import { fullTeam } from '../kit/scripted-team.ts';
+import { waitFor } from '../kit/wait-for.ts';
 
 /** No worker runs here: a queued task stays waiting, so the queue's counts are known. */
 describe('DEFAULT_REPO, empty requests and /tandem status', () => {
@@ -53,7 +54,8 @@ describe('DEFAULT_REPO, empty requests and /tandem status', () => {
     for (const request of ['fix add so that it adds', 'src/add.js subtracts; make it add']) {
       const task = await harness.waitForTask((record) => record.request === request && record.status === 'queued', `the task "${request}"`);
       assert.deepEqual(task.repo, { owner: 'acme', name: 'calc' });
-      const job = await harness.workQueue.getJob(`${task.taskId}-1`);
+      // The record says queued just before the job is added: wait for the job itself.
+      const job = await waitFor(() => harness.workQueue.getJob(`${task.taskId}-1`), `the job of "${request}"`);
       assert.deepEqual(job?.data.repo, { owner: 'acme', name: 'calc' });
       assert.equal(job?.data.request, request);
       assert.match(harness.slack.messages(channel).find((message) => message.ts === task.headerTs)!.text, /^🧭 \*acme\/calc\* · /);

@@ -109,8 +109,9 @@ describe('Slack intake over HTTP: signatures, retries, guardrail, routing, comma
       await harness.driver.blockAction({ actionId: 'tandem_route_medium', value: task.taskId, userId: lead, channelId: channel, messageTs: question.ts, threadTs: task.threadTs });
       const queued = await harness.waitForTask((record) => record.taskId === task.taskId && record.status !== 'screening', 'the routed task');
       assert.equal(queued.difficulty, 'medium');
-      const job = await harness.workQueue.getJob(`${task.taskId}-1`);
-      assert.equal(job?.data.difficulty, 'medium');
+      // The status moves first, then the job is added: wait for the job rather than race it.
+      const job = await waitFor(() => harness.workQueue.getJob(`${task.taskId}-1`), 'the work job');
+      assert.equal(job.data.difficulty, 'medium');
       await harness.slack.waitFor(() => harness.slack.messages(channel).find((message) => message.ts === question.ts && /set the difficulty to \*medium\*/.test(message.text)), 5000, 'the outcome');
       await harness.waitForTask((record) => record.taskId === task.taskId && record.status === 'awaiting_approval' && record.decisionMessageTs !== undefined, 'the routed task’s PR', 90_000);
     } finally {

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { StoredMessage } from '../kit/slack-store.ts';
 import { channel, createGatewayHarness, developer, lead, type GatewayHarness } from '../kit/gateway-harness.ts';
 import { fullTeam, json } from '../kit/scripted-team.ts';
+import { waitFor } from '../kit/wait-for.ts';
 
 /** A router that is never sure: every task waits for a human lead's Low / Medium / High / Decline. */
 describe('a human lead routes the tasks the router was unsure of', () => {
@@ -65,9 +66,10 @@ describe('a human lead routes the tasks the router was unsure of', () => {
       assert.equal(queued.difficulty, choice);
       assert.equal(queued.reflection, reflection);
       assert.equal(queued.decidedBy, lead);
-      const job = await harness.workQueue.getJob(`${task.taskId}-1`);
-      assert.equal(job?.data.difficulty, choice);
-      assert.equal(job?.data.reflection, reflection);
+      // The status moves first, then the job is added: wait for the job rather than race it.
+      const job = await waitFor(() => harness.workQueue.getJob(`${task.taskId}-1`), 'the work job');
+      assert.equal(job.data.difficulty, choice);
+      assert.equal(job.data.reflection, reflection);
 
       const outcome = await harness.slack.waitFor(() => /set the difficulty/.test(messageNow(question.ts).text) && messageNow(question.ts), 5000, 'the outcome');
       assert.equal(outcome.text, `✅ <@ULEAD1> set the difficulty to *${choice}*; the task is queued.`);

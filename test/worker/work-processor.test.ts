@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { createLogger } from '../../src/logger.ts';
 import { publishCancel } from '../../src/queue/cancel-channel.ts';
 import { addWorkJob, queueNames, workJobId } from '../../src/queue/queues.ts';
 import { linkSignals, shutdownReason } from '../../src/worker/work-processor.ts';
@@ -55,7 +57,14 @@ test('cancelling a task aborts its model call in flight', async () => {
 test('a worker shutting down puts its running task back in the queue at its checkpoint', async () => {
   // Only the worker under test may take the task.
   await harness.closeWorkers();
-  const stopping = await harness.startWorker();
+  const logLines: { level: number; msg: string; reason?: string }[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const stopping = await harness.startWorker({}, createLogger({ level: 'info', destination }));
   const chatsBefore = harness.ollama.chatRequests().length;
   harness.ollama.setResponder(
     scriptedTeam({ planner: () => json(calculatorPlan), coder: (_chat, _call) => new Promise(() => undefined) }),
@@ -68,6 +77,8 @@ test('a worker shutting down puts its running task back in the queue at its chec
   assert.equal(await job!.getState(), 'waiting');
   assert.equal(job!.attemptsMade, 0, 'a shutdown does not use up an attempt');
   assert.equal(job!.data.checkpoint?.stage, 'code');
+  assert.ok(logLines.some((line) => line.msg === 'task stopped' && line.level === 30 && line.reason === shutdownReason), 'the stop is logged at info, with its reason');
+  assert.ok(!logLines.some((line) => line.msg === 'task failed' || line.level >= 50), 'a shutdown is no failure in the log');
 
   harness.ollama.setResponder(happyTeam());
   await harness.startWorker();

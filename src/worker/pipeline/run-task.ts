@@ -119,7 +119,9 @@ export async function runTask(
     const cancelled = hooks.signal?.aborted === true || (isTandemError(error) && error.code === 'task_cancelled');
     const transient = isTandemError(error) ? error.retryable : true;
     if (transient && !cancelled && !options.finalAttempt) throw error;
-    logger.error({ err: error, cancelled }, 'task failed');
+    // A cancel or a shutdown is asked for, not a failure (a shutdown's job goes back to the queue).
+    if (cancelled) logger.info({ reason: String(hooks.signal?.reason ?? 'cancelled') }, 'task stopped');
+    else logger.error({ err: error }, 'task failed');
     return buildReport({
       job,
       state,
