@@ -7,7 +7,8 @@ import { startGatewayRuntime } from '../gateway/gateway-runtime.ts';
 import { LocalPullRequests } from '../github/local-pull-requests.ts';
 import { createOctokit, OctokitPullRequests } from '../github/octokit-pull-requests.ts';
 import type { Logger } from '../logger.ts';
-import { ensureOllamaModels } from '../models/ollama-preflight.ts';
+import { ensureOllamaModels, overBudgetModels } from '../models/ollama-preflight.ts';
+import { OllamaResidency } from '../models/ollama-residency.ts';
 import { startLocalRedis } from '../queue/local-redis.ts';
 import { BackgroundWork } from '../slack/background-work.ts';
 import { startWorkerRole } from '../worker/start-worker.ts';
@@ -59,6 +60,14 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     const { worker, planner, coder, reviewer, tester } = config.models;
     need(config.ollama.workerUrl, 'WORKER_OLLAMA_URL', [worker, planner, coder, reviewer, tester]);
     for (const [host, entry] of byHost) await ensureOllamaModels({ host, ...entry, ask: options.ask, write });
+    // Said now rather than at a task's first call of the model, which would stop there.
+    const overBudget = await overBudgetModels({
+      residency: new OllamaResidency({ host: config.ollama.workerUrl }),
+      models: [worker, planner, coder, reviewer, tester],
+      budgetBytes: config.worker.memoryBytes,
+      maxContext: config.worker.maxContext,
+    });
+    for (const problem of overBudget) write(`⚠ ${problem}. Tasks stop at their first call of it.\n`);
 
     let redisUrl = config.redis.url;
     if (!redisUrl) {

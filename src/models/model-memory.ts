@@ -34,6 +34,11 @@ export function estimateModelBytes(footprint: ModelFootprint, numCtx: number): n
   return Math.round(weightBytes * 1.15);
 }
 
+/** Why `model` cannot be loaded within the budget, and what to change. */
+export function overBudgetText(model: string, neededBytes: number, maxContext: number, budgetBytes: number): string {
+  return `${model} needs about ${formatGigabytes(neededBytes)} with a ${maxContext}-token context, more than the worker's memory budget of ${formatGigabytes(budgetBytes)} (WORKER_MEMORY_GB): use a smaller model or quantisation, lower WORKER_MAX_CONTEXT, or raise WORKER_MEMORY_GB`;
+}
+
 /**
  * Keeps the worker's Ollama within its memory budget (DESIGN §4). Before a persona call
  * loads a model, `use` checks what `/api/ps` says is loaded against the budget and unloads
@@ -99,12 +104,7 @@ export class ModelMemory {
         break;
       }
       const needed = estimateModelBytes(await residency.footprint(model), this.#options.maxContext);
-      if (needed > budgetBytes) {
-        throw new TandemError(
-          'model_over_budget',
-          `${model} needs about ${formatGigabytes(needed)} with a ${this.#options.maxContext}-token context, more than the worker's memory budget of ${formatGigabytes(budgetBytes)} (WORKER_MEMORY_GB): use a smaller model or quantisation, lower WORKER_MAX_CONTEXT, or raise WORKER_MEMORY_GB`,
-        );
-      }
+      if (needed > budgetBytes) throw new TandemError('model_over_budget', overBudgetText(model, needed, this.#options.maxContext, budgetBytes));
       const victims = this.#victims(loaded, needed);
       if (victims === 'wait') {
         logger.info({ model }, 'waiting for a running call to end before loading');

@@ -1,6 +1,7 @@
 import { Ollama } from 'ollama';
 import { TandemError } from '../errors.ts';
-import { formatGigabytes } from './model-memory.ts';
+import { estimateModelBytes, formatGigabytes, overBudgetText } from './model-memory.ts';
+import type { OllamaResidency } from './ollama-residency.ts';
 
 export interface PreflightOptions {
   host: string;
@@ -61,4 +62,27 @@ async function pullModel(client: Ollama, model: string, write: (text: string) =>
   } catch (error) {
     throw new TandemError('model_missing', `pulling ${model} failed: ${(error as Error).message}. Try \`ollama pull ${model}\`.`, { cause: error });
   }
+}
+
+export interface MemoryBudgetCheck {
+  residency: Pick<OllamaResidency, 'footprint'>;
+  models: string[];
+  budgetBytes: number;
+  maxContext: number;
+}
+
+/**
+ * The worker's models that cannot fit its memory budget at the context they get, each
+ * said as the error a task would stop with at its first call of that model. A model
+ * Ollama cannot describe is left to that first call.
+ */
+export async function overBudgetModels(check: MemoryBudgetCheck): Promise<string[]> {
+  const problems: string[] = [];
+  for (const model of new Set(check.models)) {
+    const footprint = await check.residency.footprint(model).catch(() => undefined);
+    if (!footprint) continue;
+    const needed = estimateModelBytes(footprint, check.maxContext);
+    if (needed > check.budgetBytes) problems.push(overBudgetText(model, needed, check.maxContext, check.budgetBytes));
+  }
+  return problems;
 }

@@ -68,6 +68,7 @@ test('without --repo the console works on the git repository around the working 
   running.push(session);
   await session.waitForOutput(/Type a task/);
   assert.ok(session.output().includes(`tandem console · ${repository} ·`), session.output());
+  assert.doesNotMatch(session.output(), /⚠/, 'the models fit the 64 GB budget');
   const redis = await consoleRedis(home);
   assert.equal(isRunning(redis.pid), true);
   assert.equal(redisServersOn(redis.port).length, 1);
@@ -83,12 +84,15 @@ test('without --repo the console works on the git repository around the working 
   await assertRedisGone(redis);
 });
 
-test('a console stopped by SIGTERM stops its redis-server too', async () => {
+test('a console stopped by SIGTERM stops its redis-server too; a worker model over the memory budget is named at start', async () => {
   const repository = await createWorkingCopy(join(root, 'stopped'), calculatorRepo);
   const home = join(root, 'home-sigterm');
-  const session = startConsoleProcess(['--repo', repository], { ...environment, TANDEM_HOME: home });
+  // The loopback's default worker model is about 52 GB, too big for a 24 GB budget.
+  const session = startConsoleProcess(['--repo', repository], { ...environment, TANDEM_HOME: home, WORKER_MEMORY_GB: '24' });
   running.push(session);
   await session.waitForOutput(/Type a task/);
+  assert.match(session.output(), /⚠ qwen3-coder-next\S* needs about [\d.]+ GB with a \d+-token context, more than the worker's memory budget of 24(?:\.0)? GB \(WORKER_MEMORY_GB\).*Tasks stop at their first call of it\./);
+  assert.equal(session.output().match(/⚠/g)?.length, 1, 'one model, said once');
   const redis = await consoleRedis(home);
   session.child.kill('SIGTERM');
   assert.equal(await session.exited, 0, session.output());

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ensureOllamaModels, progressLine } from '../../src/models/ollama-preflight.ts';
+import { ensureOllamaModels, overBudgetModels, progressLine } from '../../src/models/ollama-preflight.ts';
+import { OllamaResidency } from '../../src/models/ollama-residency.ts';
 import { startOllamaServer, type LoopbackOllama } from '../kit/ollama-server.ts';
 
 let ollama: LoopbackOllama;
@@ -53,4 +54,18 @@ test('an unreachable Ollama names its URL, its setting and how to start it', asy
 test('the progress line', () => {
   assert.equal(progressLine(0, 0), `${'▱'.repeat(20)} 0% (0.0 GB/0.0 GB)`);
   assert.match(progressLine(2 * 1024 ** 3, 4 * 1024 ** 3), /^▰{10}▱{10} 50% \(2\.0 GB\/4\.0 GB\)$/);
+});
+
+test('models over the memory budget are named with what to change; those that fit, or that Ollama cannot describe, are not', async () => {
+  const residency = new OllamaResidency({ host: ollama.url });
+  const gigabyte = 1024 ** 3;
+  const problems = await overBudgetModels({
+    residency,
+    models: ['qwen3-coder-next:q4_K_M', 'qwen2.5:7b', 'qwen3-coder-next:q4_K_M', 'not-installed:1b'],
+    budgetBytes: 24 * gigabyte,
+    maxContext: 32_768,
+  });
+  assert.equal(problems.length, 1, problems.join('\n'));
+  assert.match(problems[0]!, /^qwen3-coder-next:q4_K_M needs about [\d.]+ GB with a 32768-token context, more than the worker's memory budget of 24(\.0)? GB \(WORKER_MEMORY_GB\): use a smaller model/);
+  assert.deepEqual(await overBudgetModels({ residency, models: ['qwen3-coder-next:q4_K_M'], budgetBytes: 64 * gigabyte, maxContext: 32_768 }), []);
 });
