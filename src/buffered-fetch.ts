@@ -1,6 +1,16 @@
-import { request } from 'undici';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
 
 type Fetch = typeof fetch;
+
+export interface BufferedFetchOptions {
+  /**
+   * How long to wait for an answer's headers, and between the chunks of its body; 0 waits
+   * as long as the caller's signal allows. undici's default, as the global `fetch`'s, is
+   * 300 s each.
+   */
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+}
 
 /** A body undici's `request` can send as it is, with the content type `fetch` would give it. */
 interface PlainBody {
@@ -22,35 +32,48 @@ const noBodyStatuses = new Set([101, 103, 204, 205, 304]);
 
 /**
  * `fetch` for tandem's request-and-answer HTTP clients (Slack's WebClient, the Ollama
- * client's chat, `/api/ps`, `/api/tags`, `/api/show`): undici's `request` under the
- * WHATWG shape they call, with the whole answer read before it resolves. The global
- * `fetch` costs about a millisecond of CPU more per call (its WHATWG streams), and the
- * gateway makes several calls for every task beside the acks it owes Slack. Streamed
- * answers (a model pull's progress) need the global `fetch`; so do bodies other than
- * text and bytes, and a `Request` object, which are passed to it.
+ * clients): undici's `request` under the WHATWG shape they call, with the whole answer
+ * read before it resolves. The global `fetch` costs about a millisecond of CPU more per
+ * call (its WHATWG streams), and the gateway makes several calls for every task beside
+ * the acks it owes Slack. Redirects are followed as `fetch` follows them (or refused, or
+ * handed back, as `redirect` says). Streamed answers (a model pull's progress) need the
+ * global `fetch`; so do bodies other than text and bytes, and `Request` objects, which are
+ * passed to it.
  */
-export const bufferedFetch: Fetch = async (input, init = {}) => {
-  const body = plainBody(init.body);
-  if (input instanceof Request || body === undefined) return fetch(input, init);
-  const method = (init.method ?? 'GET').toUpperCase();
-  const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, name) => {
-    headers[name] = value;
-  });
-  if (body.contentType && body.bytes !== undefined && headers['content-type'] === undefined) headers['content-type'] = body.contentType;
+export function createBufferedFetch(options: BufferedFetchOptions = {}): Fetch {
+  const agent = new Agent({ headersTimeout: options.headersTimeoutMs, bodyTimeout: options.bodyTimeoutMs });
+  const following: Dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 20 }));
+  return async (input, init = {}) => {
+    const body = plainBody(init.body);
+    if (input instanceof Request || body === undefined) return fetch(input, init);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => {
+      headers[name] = value;
+    });
+    if (body.contentType && body.bytes !== undefined && headers['content-type'] === undefined) headers['content-type'] = body.contentType;
 
-  const answer = await request(input, { method: method as 'GET', headers, body: body.bytes, signal: init.signal ?? undefined });
-  const bytes = await answer.body.arrayBuffer();
-  const location = answer.headers.location;
-  if (answer.statusCode >= 300 && answer.statusCode < 400 && location !== undefined) {
-    if (init.redirect === 'error') throw new TypeError(`fetch failed: ${String(input)} redirected with ${answer.statusCode}`);
-    if (init.redirect !== 'manual') return fetch(input, init); // fetch follows redirects itself
-  }
-  const responseHeaders = new Headers();
-  for (const [name, value] of Object.entries(answer.headers)) {
-    if (Array.isArray(value)) for (const each of value) responseHeaders.append(name, each);
-    else if (value !== undefined) responseHeaders.set(name, value);
-  }
-  const empty = noBodyStatuses.has(answer.statusCode) || method === 'HEAD';
-  return new Response(empty ? null : bytes, { status: answer.statusCode, headers: responseHeaders });
-};
+    const redirect = init.redirect ?? 'follow';
+    const answer = await request(input, {
+      method: method as Dispatcher.HttpMethod,
+      headers,
+      body: body.bytes,
+      signal: init.signal ?? undefined,
+      dispatcher: redirect === 'follow' ? following : agent,
+    });
+    const bytes = await answer.body.arrayBuffer();
+    if (redirect === 'error' && answer.statusCode >= 300 && answer.statusCode < 400 && answer.headers.location !== undefined) {
+      throw new TypeError(`fetch failed: ${String(input)} redirected with ${answer.statusCode}`);
+    }
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (Array.isArray(value)) for (const each of value) responseHeaders.append(name, each);
+      else if (value !== undefined) responseHeaders.set(name, value);
+    }
+    const empty = noBodyStatuses.has(answer.statusCode) || method === 'HEAD';
+    return new Response(empty ? null : bytes, { status: answer.statusCode, headers: responseHeaders });
+  };
+}
+
+/** `createBufferedFetch()` with undici's deadlines, for calls that answer within minutes. */
+export const bufferedFetch: Fetch = createBufferedFetch();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { bufferedFetch } from '../src/buffered-fetch.ts';
+import { bufferedFetch, createBufferedFetch } from '../src/buffered-fetch.ts';
 
 interface Received {
   method: string;
@@ -98,4 +98,15 @@ test('a body it does not send itself (a form with files) goes through the global
   assert.equal(response.status, 200);
   assert.match(received.at(-1)!.headers['content-type'] ?? '', /^multipart\/form-data; boundary=/);
   assert.match(received.at(-1)!.body, /filename="hello.txt"[\s\S]*hello/);
+});
+
+test('a deadline for the headers ends a silent call; without one, the call waits as long as its signal allows', async () => {
+  // `/slow` writes its headers after 2 s, as Ollama does for a chat answered whole.
+  const impatient = createBufferedFetch({ headersTimeoutMs: 300 });
+  const started = Date.now();
+  await assert.rejects(impatient(`${origin}/slow`), (error: Error & { code?: string }) => error.code === 'UND_ERR_HEADERS_TIMEOUT');
+  assert.ok(Date.now() - started < 1_500, 'it gave up at its deadline');
+  const patient = createBufferedFetch({ headersTimeoutMs: 0, bodyTimeoutMs: 0 });
+  const answer = await patient(`${origin}/slow`, { signal: AbortSignal.timeout(10_000) });
+  assert.equal(await answer.text(), 'late');
 });

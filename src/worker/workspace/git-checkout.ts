@@ -123,7 +123,7 @@ export class GitCheckout implements TaskCheckout {
       await git(['commit', '--quiet', '--no-verify', '--no-gpg-sign', `--author=${author.name} <${author.email}>`, '-m', message]);
     } catch (error) {
       // Nothing staged: git says so (in English, LC_ALL=C) with exit 1, and there is nothing to commit.
-      if (error instanceof GitCommandError && error.exitCode === 1 && /nothing to commit|no changes added to commit/.test(error.output)) return undefined;
+      if (error instanceof GitCommandError && error.exitCode === 1 && /nothing (added )?to commit|no changes added to commit/.test(error.output)) return undefined;
       throw error;
     }
     this.#head = undefined;
