@@ -4,8 +4,9 @@ import type { Logger } from '../../logger.ts';
 import { checkOutgoingChanges, describeFinding, OutputBlockedError, type OutputLimits } from '../output-guardrail/output-guardrail.ts';
 import { applyEdits } from './apply-edits.ts';
 import type { Environment } from './git-auth.ts';
-import { GitCommandError, gitFailure, gitFailureText } from './git-errors.ts';
+import { GitCommandError, gitFailure } from './git-errors.ts';
 import { createGitRunner, gitLookup, gitText, type GitRunner } from './git-runner.ts';
+import { rebaseOntoRemote } from './rebase-onto-remote.ts';
 import { resolveRepoPath } from './repo-path.ts';
 import type { DiffStat, EditResult, FileEdit, GitAuthor, TaskCheckout } from './workspace.ts';
 
@@ -175,38 +176,15 @@ export class GitCheckout implements TaskCheckout {
     this.#options.logger.info({ repo: repoLabel, branch: this.branch, sha: head }, 'task branch pushed');
   }
 
-  /** Fetches the task branch as the remote has it now and rebases the task's own commits onto it. */
+  /** Rebases the task's own commits onto the branch as the remote has it now (someone else pushed to it). */
   async #rebaseOntoRemote(): Promise<void> {
     const { token, repoLabel, logger } = this.#options;
-    const remoteRef = `refs/remotes/origin/${this.branch}`;
-    // The commits only this task has: from what it last pushed (or started from) to HEAD.
-    // Read before the fetch, which moves the remote-tracking ref it may name.
-    const ownBase = (await gitText(this.#git(), ['rev-parse', '--verify', `${await this.#pushedBase()}^{commit}`])).trim();
-    try {
-      await this.#remoteGit()(['fetch', '--quiet', 'origin', `+refs/heads/${this.branch}:${remoteRef}`]);
-    } catch (error) {
-      throw gitFailure('git_fetch_failed', `fetching ${this.branch} of ${repoLabel} after a rejected push failed`, error, token);
-    }
-    const git = this.#git();
-    const remoteHead = (await gitText(git, ['rev-parse', '--verify', `${remoteRef}^{commit}`])).trim();
-    try {
-      await git(['rebase', '--quiet', '--autostash', '--onto', remoteHead, ownBase]);
-    } catch (error) {
-      const conflicts = splitNul(await gitText(git, ['diff', '--name-only', '--diff-filter=U', '-z']).catch(() => ''));
-      await git(['rebase', '--abort']).catch(() => undefined);
-      const where = conflicts.length > 0 ? `conflict in ${conflicts.slice(0, 10).join(', ')}` : gitFailureText(error, token);
-      logger.warn({ repo: repoLabel, branch: this.branch, conflicts }, 'rebase onto the moved task branch failed');
-      throw new TandemError(
-        'git_push_rejected',
-        `pushing ${this.branch} to ${repoLabel} was rejected: someone else pushed to it, and rebasing the task's commits onto theirs failed (${where}). Merge ${this.branch} by hand, or reply in this thread to try again from the new branch head`,
-        { cause: error, retryable: false },
-      );
-    }
+    const ownBase = await this.#pushedBase();
+    const remoteHead = await rebaseOntoRemote({ git: this.#git(), remoteGit: this.#remoteGit(), branch: this.branch, ownBase, repoLabel, token, logger });
     // What the remote has now; the guardrail checks only the task's rebased commits on top.
     this.#pushedHead = remoteHead;
     this.#head = undefined;
     this.#mergeBaseRef = undefined;
-    logger.info({ repo: repoLabel, branch: this.branch, onto: remoteHead }, 'task commits rebased onto the moved branch');
   }
 
   #remoteGit(): GitRunner {
