@@ -4,7 +4,7 @@
  * The same batch of tasks drained by 1, 2 and 4 worker roles on one queue (real Redis,
  * real git, real test runs), each worker with its own workspace directory like a Mac Mini
  * of its own, every model call answered by the loopback Ollama after a fixed latency.
- * Throughput is tasks per second from the first enqueue to the last report; each count of
+ * Throughput is tasks per minute from the first enqueue to the last report; each count of
  * workers is compared with one worker in the same run. The workers share this process and
  * the machine's cores: their git and test processes compete for them, as model time does not.
  *
