@@ -15,7 +15,7 @@ export function boltLogger(logger: Logger): BoltLogger {
   let child = logger.child({ component: 'slack' });
   const write = (method: 'debug' | 'info' | 'warn' | 'error') => (...parts: unknown[]) => {
     // The Web API client logs several debug lines per call: a line the level drops is not
-    // even formatted (redacting them all cost the gateway about 1.5 ms of CPU per API call).
+    // even formatted (redacting them all cost the gateway about 1.5 ms of CPU per task).
     if (!child.isLevelEnabled(method)) return;
     // Bolt's debug lines can quote payloads: secrets are redacted like everywhere else.
     child[method](redactSecrets(parts.map((part) => (part instanceof Error ? part.message : String(part))).join(' ')).text);
