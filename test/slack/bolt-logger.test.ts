@@ -1,20 +1,8 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { LogLevel } from '@slack/bolt';
-import { createLogger } from '../../src/logger.ts';
 import { boltLogger } from '../../src/slack/bolt-logger.ts';
-
-function recordingLogger() {
-  const lines: { level: number; msg: string; component?: string }[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'info', destination }), lines };
-}
+import { recordingLogger } from '../kit/recording-logger.ts';
 
 test('Bolt’s lines go through pino redacted, and a line below the level is not even formatted', () => {
   const { logger, lines } = recordingLogger();

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { createLogger } from '../../src/logger.ts';
 import { publishCancel } from '../../src/queue/cancel-channel.ts';
 import { addWorkJob, queueNames, workJobId } from '../../src/queue/queues.ts';
 import { linkSignals, shutdownReason } from '../../src/worker/work-processor.ts';
 import { personaOf } from '../kit/ollama-server.ts';
+import { recordingLogger } from '../kit/recording-logger.ts';
 import { calculatorPlan, calculatorRepo, happyTeam, json, scriptedTeam } from '../kit/scripted-team.ts';
 import { waitFor } from '../kit/wait-for.ts';
 import { createWorkerHarness, type WorkerHarness } from '../kit/worker-harness.ts';
@@ -57,14 +56,8 @@ test('cancelling a task aborts its model call in flight', async () => {
 test('a worker shutting down puts its running task back in the queue at its checkpoint', async () => {
   // Only the worker under test may take the task.
   await harness.closeWorkers();
-  const logLines: { level: number; msg: string; reason?: string }[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const stopping = await harness.startWorker({}, createLogger({ level: 'info', destination }));
+  const { logger, lines: logLines } = recordingLogger();
+  const stopping = await harness.startWorker({}, logger);
   const chatsBefore = harness.ollama.chatRequests().length;
   harness.ollama.setResponder(
     scriptedTeam({ planner: () => json(calculatorPlan), coder: (_chat, _call) => new Promise(() => undefined) }),

@@ -5,7 +5,7 @@ import { checkOutgoingChanges, describeFinding, OutputBlockedError, type OutputL
 import { applyEdits } from './apply-edits.ts';
 import type { Environment } from './git-auth.ts';
 import { GitCommandError, gitFailure } from './git-errors.ts';
-import { createGitRunner, gitLookup, gitText, type GitRunner } from './git-runner.ts';
+import { createGitRunner, gitLookup, gitText, splitNul, type GitRunner } from './git-runner.ts';
 import { rebaseOntoRemote } from './rebase-onto-remote.ts';
 import { resolveRepoPath } from './repo-path.ts';
 import type { DiffStat, EditResult, FileEdit, GitAuthor, TaskCheckout } from './workspace.ts';
@@ -244,8 +244,4 @@ export class GitCheckout implements TaskCheckout {
     });
     return this.#localGit;
   }
-}
-
-function splitNul(output: string): string[] {
-  return output.split('\0').filter((entry) => entry !== '');
 }

@@ -95,3 +95,8 @@ export async function gitLookup(git: GitRunner, args: readonly string[]): Promis
     throw error;
   }
 }
+
+/** The entries of git's `-z` output (NUL-separated), empty ones dropped. */
+export function splitNul(output: string): string[] {
+  return output.split('\0').filter((entry) => entry !== '');
+}

@@ -1,7 +1,7 @@
 import { TandemError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { gitFailure, gitFailureText } from './git-errors.ts';
-import { gitText, type GitRunner } from './git-runner.ts';
+import { gitText, splitNul, type GitRunner } from './git-runner.ts';
 
 export interface RebaseOntoRemoteInput {
   /** Runs git in the working copy. */
@@ -35,7 +35,7 @@ export async function rebaseOntoRemote(input: RebaseOntoRemoteInput): Promise<st
   try {
     await git(['rebase', '--quiet', '--autostash', '--onto', remoteHead, ownBase]);
   } catch (error) {
-    const conflicts = (await gitText(git, ['diff', '--name-only', '--diff-filter=U', '-z']).catch(() => '')).split('\0').filter(Boolean);
+    const conflicts = splitNul(await gitText(git, ['diff', '--name-only', '--diff-filter=U', '-z']).catch(() => ''));
     await git(['rebase', '--abort']).catch(() => undefined);
     const where = conflicts.length > 0 ? `conflict in ${conflicts.slice(0, 10).join(', ')}` : gitFailureText(error, token);
     logger.warn({ repo: repoLabel, branch, conflicts }, 'rebase onto the moved task branch failed');
