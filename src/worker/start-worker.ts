@@ -149,6 +149,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
         // Stop taking jobs before anything else, then hand the running ones back at their checkpoint.
         const stopped = worker.close();
         shutdown.abort(shutdownReason);
+        worker.cancelAllJobs(shutdownReason);
         await unsubscribe();
         await stopped;
         await registration.close().catch((error: unknown) => logger.warn({ err: error }, 'could not remove the worker registration'));

@@ -17,8 +17,9 @@ export interface WorkProcessorOptions {
   reportQueue: Queue;
   logger: Logger;
   /**
-   * Aborted (with `shutdownReason`) when the worker shuts down: the job in hand, and one BullMQ
-   * still hands over while closing, go back to the queue at their checkpoint.
+   * Aborted when the worker shuts down: a job BullMQ still hands over while closing goes back
+   * to the queue unstarted. The jobs in hand are stopped through their own signals (BullMQ's
+   * `cancelAllJobs(shutdownReason)`) and go back at their checkpoint.
    */
   shutdown?: AbortSignal;
 }
@@ -70,19 +71,11 @@ export function createWorkProcessor(options: WorkProcessorOptions) {
     throw new WaitingError();
   }
 
-  // Three parameters, so BullMQ passes the abort signal (cancel).
-  return async function processWork(job: Job, token?: string, cancel?: AbortSignal): Promise<WorkOutcome> {
+  // Three parameters, so BullMQ passes the job's abort signal: aborted by `/tandem cancel`
+  // (`cancelJob`) and by a shutdown (`cancelAllJobs(shutdownReason)`).
+  return async function processWork(job: Job, token?: string, signal?: AbortSignal): Promise<WorkOutcome> {
     // BullMQ may still hand over a job while it closes (a fetch already waiting): not started, given back.
     if (shutdown?.aborted) return giveBack(job, token);
-    const linked = linkSignals(cancel, shutdown);
-    try {
-      return await processJob(job, token, linked.signal);
-    } finally {
-      linked.dispose();
-    }
-  };
-
-  async function processJob(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<WorkOutcome> {
     let work: WorkJob;
     try {
       work = parseWorkJob(job.data);
@@ -93,7 +86,7 @@ export function createWorkProcessor(options: WorkProcessorOptions) {
       throw new UnrecoverableError(reason);
     }
 
-    const taskLogger = logger.child({ taskId: work.taskId, iteration: work.iteration });
+    const taskLogger = () => logger.child({ taskId: work.taskId, iteration: work.iteration });
     const report = await runTask(
       work,
       dependencies,
@@ -107,42 +100,21 @@ export function createWorkProcessor(options: WorkProcessorOptions) {
     ).catch(async (error: unknown) => {
       if (signal?.aborted && signal.reason === shutdownReason) return undefined;
       const attempt = job.attemptsMade + 1;
-      taskLogger.warn({ err: error, attempt }, 'task attempt failed; BullMQ will retry');
+      const attemptLogger = taskLogger();
+      attemptLogger.warn({ err: error, attempt }, 'task attempt failed; BullMQ will retry');
       // The thread's status line says what went wrong and that the task goes on.
       const text = clip(`${describeError(error)} — trying again${retryDelayText(job)} (attempt ${attempt + 1} of ${job.opts.attempts ?? 1})`);
       await job
         .updateProgress(progressEventSchema.parse({ persona: 'worker', phase: 'error', text, iteration: work.iteration, at: dependencies.now() }))
-        .catch((progressError: unknown) => taskLogger.warn({ err: progressError }, 'could not report the retry'));
+        .catch((progressError: unknown) => attemptLogger.warn({ err: progressError }, 'could not report the retry'));
       throw toJobError(error);
     });
 
     if (report === undefined || (signal?.aborted && signal.reason === shutdownReason)) return giveBack(job, token);
 
     await addReportJob(reportQueue, report);
-    taskLogger.info({ status: report.status, branch: report.branch, wallMs: report.wallMs }, 'task reported');
+    taskLogger().info({ status: report.status, branch: report.branch, wallMs: report.wallMs }, 'task reported');
     if (report.status === 'failed') throw new UnrecoverableError(report.error?.message ?? 'the task failed');
     return { taskId: report.taskId, status: report.status, branch: report.branch, headSha: report.headSha };
   }
-}
-
-/**
- * One signal that aborts with whichever of `signals` aborts first, and its reason. Unlike
- * `AbortSignal.any` it leaves nothing on the long-lived shutdown signal once disposed, and
- * costs next to nothing on every job's way to its start.
- */
-export function linkSignals(...signals: (AbortSignal | undefined)[]): { signal: AbortSignal | undefined; dispose(): void } {
-  const sources = signals.filter((signal) => signal !== undefined);
-  if (sources.length <= 1) return { signal: sources[0], dispose: () => undefined };
-  const controller = new AbortController();
-  const already = sources.find((source) => source.aborted);
-  if (already) {
-    controller.abort(already.reason);
-    return { signal: controller.signal, dispose: () => undefined };
-  }
-  const listeners = sources.map((source) => {
-    const listener = () => controller.abort(source.reason);
-    source.addEventListener('abort', listener, { once: true });
-    return () => source.removeEventListener('abort', listener);
-  });
-  return { signal: controller.signal, dispose: () => listeners.forEach((remove) => remove()) };
 }

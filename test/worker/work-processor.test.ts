@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { publishCancel } from '../../src/queue/cancel-channel.ts';
 import { addWorkJob, queueNames, workJobId } from '../../src/queue/queues.ts';
-import { linkSignals, shutdownReason } from '../../src/worker/work-processor.ts';
+import { shutdownReason } from '../../src/worker/work-processor.ts';
 import { personaOf } from '../kit/ollama-server.ts';
 import { recordingLogger } from '../kit/recording-logger.ts';
 import { calculatorPlan, calculatorRepo, happyTeam, json, scriptedTeam } from '../kit/scripted-team.ts';
@@ -79,27 +79,4 @@ test('a worker shutting down puts its running task back in the queue at its chec
   assert.equal(report.status, 'passed');
   const planners = harness.ollama.chatRequests().slice(chatsBefore).filter((chat) => personaOf(chat) === 'planner');
   assert.equal(planners.length, 1, 'the resumed task was not planned again');
-});
-
-test('a job’s signal aborts with whichever source aborts first, its reason kept, and lets go of both', () => {
-  const cancel = new AbortController();
-  const shutdown = new AbortController();
-  const linked = linkSignals(cancel.signal, shutdown.signal);
-  assert.equal(linked.signal?.aborted, false);
-  shutdown.abort(shutdownReason);
-  assert.equal(linked.signal?.aborted, true);
-  assert.equal(linked.signal?.reason, shutdownReason);
-  cancel.abort('cancelled');
-  assert.equal(linked.signal?.reason, shutdownReason, 'the first reason stays');
-
-  const later = new AbortController();
-  const disposed = linkSignals(later.signal, new AbortController().signal);
-  disposed.dispose();
-  later.abort('too late');
-  assert.equal(disposed.signal?.aborted, false, 'a disposed link no longer listens');
-
-  const alone = new AbortController();
-  assert.equal(linkSignals(alone.signal, undefined).signal, alone.signal, 'one source is used as it is');
-  assert.equal(linkSignals(undefined, undefined).signal, undefined);
-  assert.equal(linkSignals(AbortSignal.abort('gone'), new AbortController().signal).signal?.reason, 'gone', 'an aborted source aborts at once');
 });
