@@ -95,9 +95,10 @@ export class MirrorCache {
     const { token, logger } = this.#options;
     const git = this.#git(mirrorDir, input);
     try {
-      // The template may have changed since the mirror was made; the URL holds no credentials.
-      await git(['remote', 'set-url', 'origin', input.remoteUrl]);
-      await git(['fetch', '--prune', '--quiet', 'origin']);
+      // The URL itself, not the mirror's `origin`: the template may have changed since the
+      // mirror was made. The refspec is the one `clone --mirror` configures; the URL holds no
+      // credentials.
+      await git(['fetch', '--prune', '--quiet', input.remoteUrl, '+refs/*:refs/*']);
     } catch (error) {
       throw gitFailure('git_fetch_failed', `fetching ${input.repo.owner}/${input.repo.name} failed`, error, token);
     }

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { git } from '../../kit/git-repos.ts';
+import { createRemoteRoot, git } from '../../kit/git-repos.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { KeyedLock } from '../../../src/worker/workspace/keyed-lock.ts';
-import { createWorkspaceFixture, pushFromElsewhere, repo } from './workspace-fixture.ts';
+import { GitWorkspace } from '../../../src/worker/workspace/git-workspace.ts';
+import { createWorkspaceFixture, pushFromElsewhere, repo, seedFiles } from './workspace-fixture.ts';
 
 test('the mirror is cloned once, then fetched: new commits show, deleted branches are pruned', async (t) => {
   const { remotes, root, workspace } = await createWorkspaceFixture(t);
@@ -30,6 +31,24 @@ test('the mirror is cloned once, then fetched: new commits show, deleted branche
   assert.doesNotMatch(await git(mirror, 'for-each-ref', '--format=%(refname)'), /refs\/heads\/stale/, 'pruned');
   assert.equal(await second.headSha(), newSha, 'the task branch starts from the new main');
   assert.equal(await second.readFile('CHANGELOG.md'), 'pagination\n');
+});
+
+test('a mirror fetches from the remote the template names now, not the one it was cloned from', async (t) => {
+  const { root, workspace } = await createWorkspaceFixture(t);
+  const first = await workspace.open({ taskId: 'task-u1', repo, branch: 'tandem/task-u1' });
+  await first.dispose();
+
+  // The same repository moved: GIT_REMOTE_URL now names another host with one more commit.
+  const moved = await createRemoteRoot();
+  t.after(() => moved.remove());
+  await moved.createRepo(repo.owner, repo.name, seedFiles);
+  const movedSha = await pushFromElsewhere(moved, 'main', { 'MOVED.md': 'new home\n' });
+  const movedWorkspace = new GitWorkspace({ root, remoteUrlTemplate: moved.urlTemplate });
+  const second = await movedWorkspace.open({ taskId: 'task-u2', repo, branch: 'tandem/task-u2' });
+  assert.equal(await second.headSha(), movedSha);
+  assert.equal(await second.readFile('MOVED.md'), 'new home\n');
+  await second.push();
+  assert.deepEqual((await moved.branches(repo.owner, repo.name)).sort(), ['main', 'tandem/task-u2'], 'the push went to the new remote too');
 });
 
 test('concurrent opens of one repository share the mirror without corrupting it', async (t) => {
