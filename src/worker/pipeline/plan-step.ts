@@ -1,6 +1,6 @@
 import { plannerAnswerSchema, plannerSystemPrompt, plannerUserPrompt } from '../../personas/planner.ts';
 import { selectRelevantFiles } from './relevant-files.ts';
-import { clip, saveStep, type TaskRun } from './task-run.ts';
+import { clip, type TaskRun } from './task-run.ts';
 
 /**
  * Planner: the request, the tree and the files the worker picked → steps and test
@@ -35,7 +35,8 @@ export async function planStep(run: TaskRun): Promise<'planned' | 'needs_knowled
   const missing = run.job.escalated ? [] : (plan.missingKnowledge ?? []);
   run.state.stage = missing.length > 0 ? 'plan' : 'code';
   run.state.phaseAttempts = 0;
-  await saveStep(run, 'Planner', `plan: ${plan.summary}`);
+  // The Planner only reads: there is nothing to commit, only where the task stands.
+  await run.hooks.checkpoint(run.state);
   await run.hooks.progress({
     persona: 'planner',
     phase: 'end',

@@ -1,5 +1,5 @@
 import { reviewerAnswerSchema, reviewerSystemPrompt, reviewerUserPrompt } from '../../personas/reviewer.ts';
-import { clip, maxReviewRounds, roundsText, saveStep, type TaskRun } from './task-run.ts';
+import { clip, maxReviewRounds, roundsText, type TaskRun } from './task-run.ts';
 
 /**
  * Reviewer: the diff against the plan. Comments go back to the Coder while review rounds
@@ -45,7 +45,8 @@ export async function reviewStep(run: TaskRun): Promise<void> {
       text = `not approved after ${roundsText(state.round)}: ${open} still open, so the task will be stuck`;
     }
   }
-  await saveStep(run, 'Reviewer', `review ${review}`);
+  // The Reviewer only reads the diff: there is nothing to commit, only where the task stands.
+  await run.hooks.checkpoint(state);
   const details = answer.comments.slice(0, 20).map((comment) => clip(comment.path ? `${comment.path}: ${comment.comment}` : comment.comment));
   await run.hooks.progress({ persona: 'reviewer', phase: 'end', text, round: state.round, details });
 }

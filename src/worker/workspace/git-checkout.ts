@@ -32,6 +32,38 @@ export interface GitCheckoutOptions {
   outputLimits?: Partial<OutputLimits>;
 }
 
+interface CommittedChanges {
+  /** `<merge-base>..<head>`, the commits these changes are between. */
+  key: string;
+  diff: string;
+  stat: DiffStat;
+}
+
+/**
+ * Splits `git diff --numstat --stat --patch`: the numstat lines (`<added>\t<removed>\t<path>`,
+ * `-` for binary files), then the `--stat` text, then the patch from its first `diff --git`
+ * line (stat lines start with a space, and a path with a line break is quoted).
+ */
+export function parseDiffWithStat(output: string): { diff: string; stat: DiffStat } {
+  const patchStart = /^diff --git /m.exec(output)?.index ?? output.length;
+  const header = output.slice(0, patchStart);
+  let files = 0;
+  let insertions = 0;
+  let deletions = 0;
+  const text: string[] = [];
+  for (const line of header.split('\n').filter(Boolean)) {
+    const numstat = /^(\d+|-)\t(\d+|-)\t/.exec(line);
+    if (!numstat) {
+      text.push(line);
+      continue;
+    }
+    files += 1;
+    insertions += Number.parseInt(numstat[1]!, 10) || 0;
+    deletions += Number.parseInt(numstat[2]!, 10) || 0;
+  }
+  return { diff: output.slice(patchStart), stat: { files, insertions, deletions, text: text.join('\n').trimEnd() } };
+}
+
 /** Pushes tried in a row when the task branch keeps moving on the remote. */
 const maxPushRounds = 3;
 
@@ -52,6 +84,8 @@ export class GitCheckout implements TaskCheckout {
    * task and commits made here only add to HEAD, so it holds until a rebase.
    */
   #mergeBaseRef: string | undefined;
+  /** The diff of the last merge-base and HEAD asked for. */
+  #changes: CommittedChanges | undefined;
 
   constructor(options: GitCheckoutOptions) {
     this.#options = options;
@@ -87,29 +121,24 @@ export class GitCheckout implements TaskCheckout {
   }
 
   async diff(): Promise<string> {
-    const base = await this.#stageAllAndFindBase();
-    return gitText(this.#git(), ['diff', '--cached', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
+    return (await this.#committedChanges()).diff;
   }
 
   async diffStat(): Promise<DiffStat> {
-    const base = await this.#stageAllAndFindBase();
-    // `--numstat --stat` prints both: the numstat lines (`<added>\t<removed>\t<path>`) first.
-    const output = await gitText(this.#git(), ['diff', '--cached', '--numstat', '--stat', '--no-color', '--no-ext-diff', '--no-textconv', base, '--']);
-    let files = 0;
-    let insertions = 0;
-    let deletions = 0;
-    const text: string[] = [];
-    for (const line of output.split('\n').filter(Boolean)) {
-      const numstat = /^(\d+|-)\t(\d+|-)\t/.exec(line);
-      if (!numstat) {
-        text.push(line);
-        continue;
-      }
-      files += 1;
-      insertions += Number.parseInt(numstat[1]!, 10) || 0; // `-` for binary files
-      deletions += Number.parseInt(numstat[2]!, 10) || 0;
-    }
-    return { files, insertions, deletions, text: text.join('\n').trimEnd() };
+    return (await this.#committedChanges()).stat;
+  }
+
+  /**
+   * The branch's commits against the merge-base, as `--numstat`, `--stat` and the patch of
+   * one `git diff`. Two commits' difference never changes, so it is kept until HEAD moves.
+   */
+  async #committedChanges(): Promise<CommittedChanges> {
+    const [base, head] = await Promise.all([this.#mergeBase(), this.headSha()]);
+    const key = `${base}..${head}`;
+    if (this.#changes?.key === key) return this.#changes;
+    const output = base === head ? '' : await gitText(this.#git(), ['diff', '--numstat', '--stat', '--patch', '--no-color', '--no-ext-diff', '--no-textconv', base, head, '--']);
+    this.#changes = { key, ...parseDiffWithStat(output) };
+    return this.#changes;
   }
 
   async commit(message: string, author: GitAuthor): Promise<string | undefined> {
@@ -217,12 +246,6 @@ export class GitCheckout implements TaskCheckout {
     if (this.#pushedHead) return this.#pushedHead;
     const git = this.#git();
     if (this.existedOnRemote) return (await gitText(git, ['rev-parse', '--verify', `refs/remotes/origin/${this.branch}^{commit}`])).trim();
-    return this.#mergeBase();
-  }
-
-  /** Stages everything (so new files show) and returns the merge-base with the base branch. */
-  async #stageAllAndFindBase(): Promise<string> {
-    await this.#git()(['add', '--all']);
     return this.#mergeBase();
   }
 

@@ -39,8 +39,12 @@ export interface TaskCheckout {
   /** A file's text, or undefined when it does not exist or is not inside the repo. */
   readFile(path: string): Promise<string | undefined>;
   applyEdits(edits: FileEdit[]): Promise<EditResult[]>;
-  /** Unified diff of the working tree (committed and not) against the base branch. */
+  /**
+   * Unified diff of the branch's commits against the base branch: what a push sends.
+   * Uncommitted work is not in it until `commit`.
+   */
   diff(): Promise<string>;
+  /** The same commits' `--stat` and counts. */
   diffStat(): Promise<DiffStat>;
   /** Commits everything; returns the new sha, or undefined when there was nothing to commit. */
   commit(message: string, author: GitAuthor): Promise<string | undefined>;

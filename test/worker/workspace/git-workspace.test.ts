@@ -61,24 +61,30 @@ test('opening the same branch again continues from what was pushed', async (t) =
   assert.equal(await git(second.dir, 'ls-remote', 'origin', 'refs/heads/tandem/task-two'), `${secondSha}\trefs/heads/tandem/task-two`);
 });
 
-test('diff and diffStat cover committed and uncommitted work against the base', async (t) => {
+test('diff and diffStat describe the branch’s commits against the base, not uncommitted work', async (t) => {
   const { workspace } = await createWorkspaceFixture(t);
   const checkout = await workspace.open({ taskId: 'task-diff', repo, branch: 'tandem/task-diff' });
   assert.equal(await checkout.diff(), '');
   assert.deepEqual(await checkout.diffStat(), { files: 0, insertions: 0, deletions: 0, text: '' });
 
   await checkout.applyEdits([{ path: 'src/users.ts', action: 'replace', search: 'return [];', replace: 'return [1, 2];' }]);
+  assert.equal(await checkout.diff(), '', 'an edit not yet committed is not part of it');
   await checkout.commit('Committed part', author);
   await checkout.applyEdits([
     { path: 'src/new-file.ts', action: 'write', content: 'export const a = 1;\nexport const b = 2;\n' },
     { path: 'dist/bundle.js', action: 'write', content: 'ignored build output\n' },
   ]);
+  const committedOnly = await checkout.diff();
+  assert.match(committedOnly, /^\+  return \[1, 2\];$/m);
+  assert.doesNotMatch(committedOnly, /new-file/, 'the new file is not committed yet');
+  assert.equal((await checkout.diffStat()).files, 1);
 
+  await checkout.commit('New file', author);
   const diff = await checkout.diff();
+  assert.equal(diff, await git(checkout.dir, 'diff', '--no-color', 'origin/main', 'HEAD', '--').then((text) => `${text}\n`), 'the patch is git’s own');
   assert.match(diff, /^-  return \[\];$/m);
-  assert.match(diff, /^\+  return \[1, 2\];$/m);
-  assert.match(diff, /^\+\+\+ b\/src\/new-file\.ts$/m, 'untracked files are part of the diff');
-  assert.doesNotMatch(diff, /dist\/bundle\.js/, 'ignored files are not');
+  assert.match(diff, /^\+\+\+ b\/src\/new-file\.ts$/m, 'a new file is part of it once committed');
+  assert.doesNotMatch(diff, /dist\/bundle\.js/, 'ignored files never are');
 
   const stat = await checkout.diffStat();
   assert.equal(stat.files, 2);
