@@ -61,8 +61,8 @@ export type UsageByPersona = z.infer<typeof usageByPersonaSchema>;
 
 /**
  * Where a task stands after its last finished step. Written into the job's data after
- * every step (and the work pushed to the branch), so a job picked up again after a crash
- * continues from here instead of starting over.
+ * every step (a Coder attempt is pushed to the branch first), so a job picked up again
+ * after a crash continues from here instead of starting over.
  */
 export const checkpointSchema = z.object({
   branch: z.string().min(1),
