@@ -77,3 +77,11 @@ export function createBufferedFetch(options: BufferedFetchOptions = {}): Fetch {
 
 /** `createBufferedFetch()` with undici's deadlines, for calls that answer within minutes. */
 export const bufferedFetch: Fetch = createBufferedFetch();
+
+/**
+ * `bufferedFetch` without undici's deadlines, for model calls. A chat that is not streamed
+ * sends no headers until the whole answer is written, so the 300 s deadline for headers
+ * (the global fetch's too) would end every answer slower than five minutes with "fetch
+ * failed" (ollama/ollama-js#72, #144). Each model client's own time limit bounds its calls.
+ */
+export const modelCallFetch: Fetch = createBufferedFetch({ headersTimeoutMs: 0, bodyTimeoutMs: 0 });

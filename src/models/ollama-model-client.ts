@@ -1,5 +1,5 @@
 import { Ollama } from 'ollama';
-import { createBufferedFetch } from '../buffered-fetch.ts';
+import { modelCallFetch } from '../buffered-fetch.ts';
 import { TandemError } from '../errors.ts';
 import type { ChatAnswer, ChatRequest, ModelClient } from './model-client.ts';
 
@@ -8,19 +8,11 @@ type Fetch = typeof fetch;
 export interface OllamaModelClientOptions {
   /** Ollama's base URL, e.g. `http://127.0.0.1:11434`. */
   host: string;
-  /** Default: a `createBufferedFetch` without undici's deadlines (see `chatFetch`). */
+  /** Default: `modelCallFetch`, without undici's deadlines: `timeoutMs` bounds each call. */
   fetch?: Fetch;
   /** Upper bound for one call, model loading included. */
   timeoutMs?: number;
 }
-
-/**
- * A chat with `stream: false` sends no headers until the whole answer is written, so
- * undici's 300 s deadline for headers (the global fetch's too) would end every answer that
- * takes longer than five minutes with "fetch failed" (ollama/ollama-js#72, #144). The
- * client's own time limit (`timeoutMs`, MODEL_TIMEOUT_SECONDS) bounds each call instead.
- */
-const chatFetch = createBufferedFetch({ headersTimeoutMs: 0, bodyTimeoutMs: 0 });
 
 const nanosecondsToMs = (value: number | undefined) => (value ?? 0) / 1e6;
 
@@ -32,7 +24,7 @@ export class OllamaModelClient implements ModelClient {
 
   constructor(options: OllamaModelClientOptions) {
     this.host = options.host;
-    this.fetch = options.fetch ?? chatFetch;
+    this.fetch = options.fetch ?? modelCallFetch;
     this.timeoutMs = options.timeoutMs ?? 15 * 60_000;
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelCallFetch } from '../buffered-fetch.ts';
 import { TandemError } from '../errors.ts';
 import type { ChatAnswer, ChatRequest, ModelClient } from './model-client.ts';
 
@@ -8,6 +9,7 @@ export interface OpenAiCompatibleClientOptions {
   /** The API's base URL, e.g. `https://api.openai.com/v1`; requests go to `<url>/chat/completions`. */
   apiUrl: string;
   apiKey: string;
+  /** Default: `modelCallFetch`, without undici's deadlines: `timeoutMs` bounds each call. */
   fetch?: Fetch;
   /** Upper bound for one call (default 5 min). */
   timeoutMs?: number;
@@ -36,7 +38,7 @@ export class OpenAiCompatibleClient implements ModelClient {
   constructor(options: OpenAiCompatibleClientOptions) {
     this.endpoint = `${options.apiUrl.replace(/\/+$/, '')}/chat/completions`;
     this.#apiKey = options.apiKey;
-    this.#fetch = options.fetch ?? fetch;
+    this.#fetch = options.fetch ?? modelCallFetch;
     this.#timeoutMs = options.timeoutMs ?? 5 * 60_000;
   }
 

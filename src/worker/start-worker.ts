@@ -38,7 +38,7 @@ export interface WorkerRoleOptions {
   modelRetry?: Omit<ModelRetryOptions, 'logger'>;
   /** What the worker's Ollama holds (for the memory budget); default: `/api/ps` at WORKER_OLLAMA_URL. */
   residency?: OllamaResidency;
-  /** The `fetch` the frontier model client uses (default: the global one). */
+  /** The `fetch` the frontier model client uses (default: `modelCallFetch`). */
   fetch?: typeof fetch;
   /** How often this worker refreshes its registration for `/tandem status` (default 5 s). */
   heartbeatMs?: number;
