@@ -3,6 +3,7 @@ import { TandemError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { checkOutgoingChanges, describeFinding, OutputBlockedError, type OutputLimits } from '../output-guardrail/output-guardrail.ts';
 import { applyEdits } from './apply-edits.ts';
+import { committedChanges, type CommittedChanges } from './committed-changes.ts';
 import type { Environment } from './git-auth.ts';
 import { GitCommandError, gitFailure } from './git-errors.ts';
 import { createGitRunner, gitLookup, gitText, splitNul, type GitRunner } from './git-runner.ts';
@@ -30,38 +31,6 @@ export interface GitCheckoutOptions {
   logger: Logger;
   /** Size limits of the output guardrail every push goes through. */
   outputLimits?: Partial<OutputLimits>;
-}
-
-interface CommittedChanges {
-  /** `<merge-base>..<head>`, the commits these changes are between. */
-  key: string;
-  diff: string;
-  stat: DiffStat;
-}
-
-/**
- * Splits `git diff --numstat --stat --patch`: the numstat lines (`<added>\t<removed>\t<path>`,
- * `-` for binary files), then the `--stat` text, then the patch from its first `diff --git`
- * line (stat lines start with a space, and a path with a line break is quoted).
- */
-export function parseDiffWithStat(output: string): { diff: string; stat: DiffStat } {
-  const patchStart = /^diff --git /m.exec(output)?.index ?? output.length;
-  const header = output.slice(0, patchStart);
-  let files = 0;
-  let insertions = 0;
-  let deletions = 0;
-  const text: string[] = [];
-  for (const line of header.split('\n').filter(Boolean)) {
-    const numstat = /^(\d+|-)\t(\d+|-)\t/.exec(line);
-    if (!numstat) {
-      text.push(line);
-      continue;
-    }
-    files += 1;
-    insertions += Number.parseInt(numstat[1]!, 10) || 0;
-    deletions += Number.parseInt(numstat[2]!, 10) || 0;
-  }
-  return { diff: output.slice(patchStart), stat: { files, insertions, deletions, text: text.join('\n').trimEnd() } };
 }
 
 /** Pushes tried in a row when the task branch keeps moving on the remote. */
@@ -128,16 +97,10 @@ export class GitCheckout implements TaskCheckout {
     return (await this.#committedChanges()).stat;
   }
 
-  /**
-   * The branch's commits against the merge-base, as `--numstat`, `--stat` and the patch of
-   * one `git diff`. Two commits' difference never changes, so it is kept until HEAD moves.
-   */
+  /** The branch's commits against the merge-base; two commits' difference never changes, so it is kept until HEAD moves. */
   async #committedChanges(): Promise<CommittedChanges> {
     const [base, head] = await Promise.all([this.#mergeBase(), this.headSha()]);
-    const key = `${base}..${head}`;
-    if (this.#changes?.key === key) return this.#changes;
-    const output = base === head ? '' : await gitText(this.#git(), ['diff', '--numstat', '--stat', '--patch', '--no-color', '--no-ext-diff', '--no-textconv', base, head, '--']);
-    this.#changes = { key, ...parseDiffWithStat(output) };
+    if (this.#changes?.base !== base || this.#changes.head !== head) this.#changes = await committedChanges(this.#git(), base, head);
     return this.#changes;
   }
 

@@ -92,6 +92,13 @@ test('diff and diffStat describe the branch’s commits against the base, not un
   assert.equal(stat.deletions, 1);
   assert.match(stat.text, /src\/new-file\.ts \| 2 \+\+/);
   assert.match(stat.text, /2 files changed, 3 insertions\(\+\), 1 deletion\(-\)/);
+
+  await checkout.applyEdits([{ path: 'assets/logo.bin', action: 'write', content: 'PNG\0\u0001binary' }]);
+  await checkout.commit('Binary file', author);
+  const withBinary = await checkout.diffStat();
+  assert.deepEqual([withBinary.files, withBinary.insertions, withBinary.deletions], [3, 3, 1], 'a binary file is a changed file without lines');
+  assert.match(withBinary.text, /assets\/logo\.bin \| Bin/);
+  assert.match(await checkout.diff(), /^Binary files \/dev\/null and b\/assets\/logo\.bin differ$/m);
 });
 
 test('listFiles includes untracked files and leaves out deleted and ignored ones; readFile stays inside', async (t) => {
