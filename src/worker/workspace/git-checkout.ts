@@ -6,7 +6,7 @@ import { applyEdits } from './apply-edits.ts';
 import { committedChanges, type CommittedChanges } from './committed-changes.ts';
 import type { Environment } from './git-auth.ts';
 import { GitCommandError, gitFailure } from './git-errors.ts';
-import { createGitRunner, gitLookup, gitText, splitNul, type GitRunner } from './git-runner.ts';
+import { createGitRunner, gitLookup, gitText, splitNul, type GitRunner, type GitRunnerFactory } from './git-runner.ts';
 import { rebaseOntoRemote } from './rebase-onto-remote.ts';
 import { resolveRepoPath } from './repo-path.ts';
 import type { DiffStat, EditResult, FileEdit, GitAuthor, TaskCheckout } from './workspace.ts';
@@ -31,6 +31,8 @@ export interface GitCheckoutOptions {
   logger: Logger;
   /** Size limits of the output guardrail every push goes through. */
   outputLimits?: Partial<OutputLimits>;
+  /** Default `createGitRunner`. */
+  createGit?: GitRunnerFactory;
 }
 
 /** Pushes tried in a row when the task branch keeps moving on the remote. */
@@ -181,7 +183,7 @@ export class GitCheckout implements TaskCheckout {
 
   #remoteGit(): GitRunner {
     const { remoteUrl, token, baseEnv, timeoutMs, signal } = this.#options;
-    return createGitRunner(this.dir, { baseEnv, auth: { remoteUrl, token }, timeoutMs, signal });
+    return (this.#options.createGit ?? createGitRunner)(this.dir, { baseEnv, auth: { remoteUrl, token }, timeoutMs, signal });
   }
 
   async headSha(): Promise<string> {
@@ -223,7 +225,7 @@ export class GitCheckout implements TaskCheckout {
   }
 
   #git(): GitRunner {
-    this.#localGit ??= createGitRunner(this.dir, {
+    this.#localGit ??= (this.#options.createGit ?? createGitRunner)(this.dir, {
       baseEnv: this.#options.baseEnv,
       timeoutMs: this.#options.timeoutMs,
       signal: this.#options.signal,

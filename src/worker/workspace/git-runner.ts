@@ -19,6 +19,9 @@ export interface GitRunnerOptions {
   signal?: AbortSignal;
 }
 
+/** Makes the runner of one repository: `createGitRunner`, or one wrapped around it (to time or count git's children). */
+export type GitRunnerFactory = (repoDir: string, options?: GitRunnerOptions) => GitRunner;
+
 /**
  * The one way tandem runs git on a task's repositories: `spawn`, binary-safe (blobs may hold
  * NUL bytes), stdin for e.g. `cat-file --batch-check`, every child bounded by `timeoutMs` and

@@ -8,7 +8,7 @@ import type { Environment } from './git-auth.ts';
 import { defaultGitTimeoutMs } from './git-client.ts';
 import { GitCheckout } from './git-checkout.ts';
 import { GitCommandError, gitFailure } from './git-errors.ts';
-import { createGitRunner, gitText, type GitRunner } from './git-runner.ts';
+import { createGitRunner, gitText, type GitRunner, type GitRunnerFactory } from './git-runner.ts';
 import type { OutputLimits } from '../output-guardrail/output-guardrail.ts';
 import { MirrorCache } from './mirror-cache.ts';
 import { remoteUrlFor } from './remote-url.ts';
@@ -28,6 +28,8 @@ export interface GitWorkspaceOptions {
   gitTimeoutMs?: number;
   /** Size limits of the output guardrail every push goes through (defaults: 1 MB binaries, 5 MB any file). */
   outputLimits?: Partial<OutputLimits>;
+  /** Makes every git runner of the mirrors and the checkouts (default `createGitRunner`). */
+  createGit?: GitRunnerFactory;
 }
 
 /** Committer identity (authors come from `commit`), and no signing prompts from a global config. */
@@ -43,18 +45,21 @@ export class GitWorkspace implements Workspace {
   readonly #baseEnv: Environment;
   readonly #timeoutMs: number;
   readonly #mirrors: MirrorCache;
+  readonly #createGit: GitRunnerFactory;
 
   constructor(options: GitWorkspaceOptions) {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#baseEnv = options.baseEnv ?? process.env;
     this.#timeoutMs = options.gitTimeoutMs ?? defaultGitTimeoutMs;
+    this.#createGit = options.createGit ?? createGitRunner;
     this.#mirrors = new MirrorCache({
       root: join(options.root, 'mirrors'),
       token: options.token,
       baseEnv: this.#baseEnv,
       timeoutMs: this.#timeoutMs,
       logger: this.#logger,
+      createGit: this.#createGit,
     });
   }
 
@@ -77,10 +82,10 @@ export class GitWorkspace implements Workspace {
       // `clone -c` writes the committer identity into the new repository's config as it is made.
       const identity = Object.entries(checkoutConfig).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
       await this.#mirrors.use({ repo: input.repo, remoteUrl: remote.url, signal: input.signal }, async (mirrorDir) => {
-        const parentGit = createGitRunner(tasksDir, { baseEnv: this.#baseEnv, timeoutMs: this.#timeoutMs, signal: input.signal });
+        const parentGit = this.#createGit(tasksDir, { baseEnv: this.#baseEnv, timeoutMs: this.#timeoutMs, signal: input.signal });
         await parentGit(['clone', '--quiet', '--no-checkout', ...identity, '--', mirrorDir, dir]);
       });
-      const checkoutGit = createGitRunner(dir, { baseEnv: this.#baseEnv, timeoutMs: this.#timeoutMs, signal: input.signal });
+      const checkoutGit = this.#createGit(dir, { baseEnv: this.#baseEnv, timeoutMs: this.#timeoutMs, signal: input.signal });
       await checkoutGit(['remote', 'set-url', 'origin', remote.url]);
       // Installed dependencies and caches are never part of a task's commits.
       await mkdir(join(dir, '.git', 'info'), { recursive: true });
@@ -117,6 +122,7 @@ export class GitWorkspace implements Workspace {
         signal: input.signal,
         logger: this.#logger,
         outputLimits: this.#options.outputLimits,
+        createGit: this.#createGit,
       });
     } catch (error) {
       await rm(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import type { Logger } from '../../logger.ts';
 import type { Repo } from '../../queue/work-job.ts';
 import type { Environment } from './git-auth.ts';
 import { gitFailure } from './git-errors.ts';
-import { createGitRunner, type GitRunner } from './git-runner.ts';
+import { createGitRunner, type GitRunner, type GitRunnerFactory } from './git-runner.ts';
 import { KeyedLock } from './keyed-lock.ts';
 
 export interface MirrorCacheOptions {
@@ -16,6 +16,8 @@ export interface MirrorCacheOptions {
   baseEnv: Environment;
   timeoutMs: number;
   logger: Logger;
+  /** Default `createGitRunner`. */
+  createGit?: GitRunnerFactory;
 }
 
 export interface MirrorUse {
@@ -106,7 +108,7 @@ export class MirrorCache {
   }
 
   #git(baseDir: string, input: MirrorUse): GitRunner {
-    return createGitRunner(baseDir, {
+    return (this.#options.createGit ?? createGitRunner)(baseDir, {
       baseEnv: this.#options.baseEnv,
       auth: { remoteUrl: input.remoteUrl, token: this.#options.token },
       timeoutMs: this.#options.timeoutMs,
