@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '../../src/logger.ts';
+import { listWorkers } from '../../src/queue/worker-registry.ts';
 import { WorkerRegistration } from '../../src/worker/worker-registration.ts';
 import { channel, createGatewayHarness, developer, lead, secondLead, type GatewayHarness } from '../kit/gateway-harness.ts';
 import { personaOf } from '../kit/ollama-server.ts';
@@ -135,6 +136,9 @@ describe('Slack intake over HTTP: signatures, retries, guardrail, routing, comma
       const kept = await harness.tasks.get(task.taskId);
       assert.deepEqual(kept!.pendingFeedback, ['<@UDEV1>: use a named export please'], 'kept for the next iteration');
       assert.equal(kept!.status, 'running', 'the running iteration goes on');
+
+      // The worker rewrites its registration shortly after a job starts (refreshSoon), not at once.
+      await waitFor(async () => (await listWorkers(harness.connection, harness.prefix, { now: Date.now })).workers.find((worker) => worker.running.includes(task.taskId)), 'the registration to list the running task', 5000);
 
       // What a Mac Mini that died without closing leaves: a registration whose heartbeat stopped a minute ago.
       const gone = new WorkerRegistration({
