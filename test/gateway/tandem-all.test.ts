@@ -37,7 +37,7 @@ test('`tandem all` runs gateway and worker in one process: /tandem → PR → me
   processes.push(running);
   await harness.slack.socket.connected(30_000);
   // DESIGN §4: the gateway warms its model at start and keeps it resident.
-  const warm = await waitFor(
+  await waitFor(
     async () =>
       harness.ollama.requests.find((request) => {
         const body = request.body as { model?: string; prompt?: string; keep_alive?: unknown } | undefined;
@@ -46,7 +46,9 @@ test('`tandem all` runs gateway and worker in one process: /tandem → PR → me
     'the router model warmed with keep_alive -1',
     10_000,
   );
-  assert.ok(harness.ollama.loaded.has('qwen2.5:7b') && harness.ollama.loaded.get('qwen2.5:7b')!.expiresAt === undefined, 'resident until unloaded');
+  // The loopback records a request when it arrives and loads the model before it answers.
+  await waitFor(() => harness.ollama.loaded.get('qwen2.5:7b'), 'the router model to be loaded', 10_000);
+  assert.equal(harness.ollama.loaded.get('qwen2.5:7b')!.expiresAt, undefined, 'resident until unloaded');
   await harness.driver.slashCommand({ text: 'acme/calc fix add so that it adds', userId: developer, channelId: channel });
   const task = await harness.waitForTask((record) => record.status === 'awaiting_approval' && record.decisionMessageTs !== undefined, 'the PR', 120_000);
   assert.equal(harness.github.pulls('acme/calc').length, 1);
