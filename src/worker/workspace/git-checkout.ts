@@ -57,9 +57,11 @@ export class GitCheckout implements TaskCheckout {
   #mergeBaseRef: string | undefined;
   /** The diff of the last merge-base and HEAD asked for. */
   #changes: CommittedChanges | undefined;
+  readonly #createGit: GitRunnerFactory;
 
   constructor(options: GitCheckoutOptions) {
     this.#options = options;
+    this.#createGit = options.createGit ?? createGitRunner;
     this.#head = options.head;
     this.#mergeBaseRef = options.mergeBase;
     this.dir = options.dir;
@@ -183,7 +185,7 @@ export class GitCheckout implements TaskCheckout {
 
   #remoteGit(): GitRunner {
     const { remoteUrl, token, baseEnv, timeoutMs, signal } = this.#options;
-    return (this.#options.createGit ?? createGitRunner)(this.dir, { baseEnv, auth: { remoteUrl, token }, timeoutMs, signal });
+    return this.#createGit(this.dir, { baseEnv, auth: { remoteUrl, token }, timeoutMs, signal });
   }
 
   async headSha(): Promise<string> {
@@ -225,7 +227,7 @@ export class GitCheckout implements TaskCheckout {
   }
 
   #git(): GitRunner {
-    this.#localGit ??= (this.#options.createGit ?? createGitRunner)(this.dir, {
+    this.#localGit ??= this.#createGit(this.dir, {
       baseEnv: this.#options.baseEnv,
       timeoutMs: this.#options.timeoutMs,
       signal: this.#options.signal,
