@@ -5,20 +5,20 @@
  * its own process (real Redis; the loopback Ollama answers the Guardrail and Router, the
  * loopback Slack takes its writes), and (b) a bare Bolt app whose only listener acks, as
  * its own process too (bench/bare-bolt-app.ts). The load comes from a third process
- * (bench/ack-load-client.ts, the test kit’s Slack driver over kept-alive `node:http`
- * connections); the loopbacks run in this one.
+ * (test/kit/slash-command-load.ts, the test kit’s Slack driver over kept-alive
+ * `node:http` connections); the loopbacks run in this one.
  * The two apps alternate in rounds; a time is the client's, from sending a request to
  * reading the whole answer. Every command to tandem is a real task request: it is screened,
  * routed and queued after its ack, while later commands arrive. The next round starts once
  * every task is queued and the loopback Slack has had no call for 300 ms.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { botToken, createGatewayHarness, developer, signingSecret } from '../test/kit/gateway-harness.ts';
 import { calculatorRepo, fullTeam } from '../test/kit/scripted-team.ts';
 import { waitFor } from '../test/kit/wait-for.ts';
-import { startTandemProcess, type TandemProcess } from '../test/kit/worker-process.ts';
-import type { SendOrder, SendOutcome } from './ack-load-client.ts';
+import { startSlashCommandLoad, type SlashCommandLoad } from '../test/kit/slash-command-load.ts';
+import { startTandemProcess, waitForHttpGateway, type TandemProcess } from '../test/kit/worker-process.ts';
 import { waitForQuiet } from './wait-for-quiet.ts';
 import { benchResult, isMainModule, numberArgument, printTable, round, runAsScript, spreadOf, type BenchResult, type Spread } from './bench-report.ts';
 
@@ -68,34 +68,6 @@ async function startBareBolt(slackUrl: string): Promise<{ url: string; child: Ch
   return { url: `http://127.0.0.1:${port}/slack/events`, child };
 }
 
-/** `tandem gateway` as its own process; resolves once Bolt answers on `/slack/events`. */
-async function startGatewayProcess(environment: Record<string, string | undefined>, appUrl: string): Promise<TandemProcess> {
-  const gateway = startTandemProcess('gateway', environment);
-  const answers = () =>
-    fetch(appUrl, { method: 'POST', body: '' }).then(
-      () => true,
-      () => (gateway.child.exitCode !== null ? Promise.reject(new Error(`tandem gateway exited:\n${gateway.output()}`)) : undefined),
-    );
-  await waitFor(answers, 'tandem gateway to listen', 30_000).catch(async (error: unknown) => {
-    await gateway.stop();
-    throw error;
-  });
-  return gateway;
-}
-
-/** The load process; `send` resolves with the acks' times. */
-function startLoad(): { send(order: SendOrder): Promise<SendOutcome>; child: ChildProcess } {
-  const child = fork(script('./ack-load-client.ts'), { execArgv: ['--import', 'tsx'], env: childEnvironment });
-  return {
-    child,
-    send: (order) =>
-      new Promise((resolve, reject) => {
-        child.once('message', (answer: SendOutcome | { error: string }) => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer)));
-        child.send(order);
-      }),
-  };
-}
-
 interface Target {
   name: string;
   appUrl: string;
@@ -107,23 +79,25 @@ export async function runAckLatency(options: AckLatencyOptions = defaultAckLaten
   const harness = await createGatewayHarness('bench-ack', 'http');
   const children: ChildProcess[] = [];
   let gateway: TandemProcess | undefined;
+  let load: SlashCommandLoad | undefined;
   try {
     await harness.remotes.createRepo('acme', 'calc', calculatorRepo);
     harness.ollama.setResponder(fullTeam());
-    gateway = await startGatewayProcess(harness.environment, harness.appUrl!);
+    gateway = startTandemProcess('gateway', harness.environment);
+    await waitForHttpGateway(gateway, harness.appUrl!);
     const bare = await startBareBolt(harness.slack.url);
-    const load = startLoad();
-    children.push(bare.child, load.child);
+    children.push(bare.child);
+    load = await startSlashCommandLoad();
     const bareTarget: Target = { name: 'bare Bolt app (ack only)', appUrl: bare.url, samples: [], failures: 0 };
     const tandemTarget: Target = { name: 'tandem gateway (HTTP mode)', appUrl: harness.appUrl!, samples: [], failures: 0 };
     let sent = 0;
     let tandemSent = 0;
     const send = async (target: Target, count: number, measure: boolean) => {
-      const order = { appUrl: target.appUrl, signingSecret, slackOrigin: harness.slack.origin, userId: developer, count, concurrency: options.concurrency, channels: options.channels, firstIndex: sent };
+      const commands = Array.from({ length: count }, (_, offset) => ({ text: `acme/calc fix add, ack ${sent + offset}`, channelId: `CACK${(sent + offset) % options.channels}` }));
       sent += count;
-      const outcome = await load.send(order);
-      target.failures += outcome.failures;
-      if (measure) target.samples.push(...outcome.samples);
+      const { acks } = await load!.send({ appUrl: target.appUrl, signingSecret, slackOrigin: harness.slack.origin, userId: developer, commands, concurrency: options.concurrency, intervalMs: 0 });
+      target.failures += acks.filter((ack) => ack.status !== 200).length;
+      if (measure) target.samples.push(...acks.map((ack) => ack.elapsedMs));
       if (target === tandemTarget) {
         tandemSent += count;
         // tandem screens, routes and queues each task after its ack, and writes its thread:
@@ -179,6 +153,7 @@ export async function runAckLatency(options: AckLatencyOptions = defaultAckLaten
       },
     });
   } finally {
+    await load?.close();
     await Promise.all(children.map(stopChild));
     await gateway?.stop();
     await harness.close();

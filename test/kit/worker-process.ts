@@ -2,9 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Environment } from '../../src/config.ts';
+import { waitFor } from './wait-for.ts';
 
 const cli = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
 const workerEntry = fileURLToPath(new URL('./worker-entry.ts', import.meta.url));
+const gatewayEntry = fileURLToPath(new URL('./gateway-entry.ts', import.meta.url));
 
 export interface SpawnedTandem {
   child: ChildProcess;
@@ -50,6 +52,24 @@ export function startTandemProcess(command: string, environment: Environment): T
 /** A worker role as its own process (test/kit/worker-entry.ts) refreshing its registration every `heartbeatMs`. */
 export function startWorkerProcess(environment: Environment, heartbeatMs: number): TandemProcess {
   return stoppable(spawnTandem([String(heartbeatMs)], environment, { entry: ['--import', 'tsx', workerEntry] }));
+}
+
+/** A gateway role as its own process (test/kit/gateway-entry.ts): GitHub's write spacing off, as in the gateway harness. */
+export function startGatewayProcess(environment: Environment): TandemProcess {
+  return stoppable(spawnTandem([], environment, { entry: ['--import', 'tsx', gatewayEntry] }));
+}
+
+/** Resolves once an HTTP-mode gateway answers on `appUrl`; stops it and rejects, with its output, when it exits first or never answers. */
+export async function waitForHttpGateway(gateway: TandemProcess, appUrl: string, timeoutMs = 30_000): Promise<void> {
+  const answers = () =>
+    fetch(appUrl, { method: 'POST', body: '' }).then(
+      () => true,
+      () => (gateway.child.exitCode !== null ? Promise.reject(new Error(`the gateway exited:\n${gateway.output()}`)) : undefined),
+    );
+  await waitFor(answers, 'the gateway to listen', timeoutMs).catch(async (error: unknown) => {
+    await gateway.stop();
+    throw error;
+  });
 }
 
 function stoppable(spawned: SpawnedTandem): TandemProcess {
