@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { listWorkers } from '../../src/queue/worker-registry.ts';
 import { createGatewayHarness, developer, signingSecret, type GatewayHarness } from '../kit/gateway-harness.ts';
 import type { ChatResponder } from '../kit/ollama-server.ts';
+import { haveMachineAlone, type MachineTurn } from '../kit/machine-turns.ts';
 import { calculatorRepo, fullTeam } from '../kit/scripted-team.ts';
 import type { StoredMessage } from '../kit/slack-store.ts';
 import { startSlashCommandLoad, type SlashCommandLoad } from '../kit/slash-command-load.ts';
@@ -19,7 +20,9 @@ import { startGatewayProcess, startTandemProcess, waitForHttpGateway, type Tande
  * `tandem worker`s (the Mac Mini's) and the commands' sender (Slack's servers), which times
  * each ack from sending the command to reading the answer. Were they one process, every ack
  * would also wait on the workers', the loopbacks' and the test runner's work on that event
- * loop, and a sender on that loop would start its clock late.
+ * loop, and a sender on that loop would start its clock late. And while the commands land,
+ * no other test file runs (test/kit/machine-turns.ts): the acks are timed on a machine that
+ * runs tandem alone, as the gateway's and the workers' machines do.
  */
 
 const taskCount = Number(process.env.BURST_TASKS ?? 50);
@@ -56,6 +59,7 @@ function errorLines(process: TandemProcess): string[] {
 describe(`a burst of ${taskCount} tasks across ${channels.length} channels and 2 workers`, () => {
   let harness: GatewayHarness;
   let load: SlashCommandLoad | undefined;
+  let turn: MachineTurn | undefined;
   const processes: TandemProcess[] = [];
 
   before(async () => {
@@ -75,8 +79,11 @@ describe(`a burst of ${taskCount} tasks across ${channels.length} channels and 2
       30_000,
     );
     load = await startSlashCommandLoad();
+    turn = await haveMachineAlone();
+    console.log(`burst: waited ${turn.waitedMs} ms for the other test files to end (${turn.alone ? 'alone' : 'not alone'})`);
   });
   after(async () => {
+    turn?.release();
     await load?.close();
     await Promise.all(processes.map((child) => child.stop()));
     await harness.close();
@@ -102,6 +109,7 @@ describe(`a burst of ${taskCount} tasks across ${channels.length} channels and 2
       concurrency: taskCount,
       intervalMs: 10,
     });
+    turn!.release();
     assert.deepEqual(
       acks.map((ack) => ack.status),
       commands.map(() => 200),
