@@ -64,7 +64,7 @@ export async function waitForHttpGateway(gateway: TandemProcess, appUrl: string,
   const answers = () =>
     fetch(appUrl, { method: 'POST', body: '' }).then(
       () => true,
-      () => (gateway.child.exitCode !== null ? Promise.reject(new Error(`the gateway exited:\n${gateway.output()}`)) : undefined),
+      () => (gateway.child.exitCode !== null || gateway.child.signalCode !== null ? Promise.reject(new Error(`the gateway exited:\n${gateway.output()}`)) : undefined),
     );
   await waitFor(answers, 'the gateway to listen', timeoutMs).catch(async (error: unknown) => {
     await gateway.stop();

@@ -43,8 +43,8 @@ function percentile(values: number[], fraction: number): number {
 }
 
 /** The lines a process logged at error level or above (pino's JSON, level ≥ 50). */
-function errorLines(process: TandemProcess): string[] {
-  return process
+function errorLines(tandem: TandemProcess): string[] {
+  return tandem
     .output()
     .split('\n')
     .filter((line) => {
