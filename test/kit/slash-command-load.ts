@@ -36,6 +36,7 @@ export interface LoadOutcome {
 }
 
 export interface SlashCommandLoad {
+  /** Sends one order's commands; one order at a time (the answer is the process's next message). */
   send(order: LoadOrder): Promise<LoadOutcome>;
   /** Ends the load process; safe to call twice. */
   close(): Promise<void>;
