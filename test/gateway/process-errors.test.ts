@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { logLinesOf } from '../kit/recording-logger.ts';
 import { spawnTandem } from '../kit/worker-process.ts';
 
 const cli = new URL('../../src/cli.ts', import.meta.url).href;
@@ -25,11 +26,7 @@ interface LogLine {
 test('an uncaught exception is logged and exits non-zero; an unhandled rejection is logged and the process goes on', async () => {
   const spawned = spawnTandem([], {}, { entry: ['--import', 'tsx', '--input-type=module', '--eval', script] });
   const code = await spawned.exited;
-  const lines = spawned
-    .output()
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as LogLine);
+  const lines = logLinesOf(spawned.output()) as LogLine[];
   assert.equal(code, 1, spawned.output());
   assert.doesNotMatch(spawned.output(), /still running/, 'it exited at once');
 

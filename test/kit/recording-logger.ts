@@ -15,3 +15,15 @@ export function recordingLogger(level = 'info'): { logger: Logger; lines: LogLin
   });
   return { logger: createLogger({ level, destination }), lines };
 }
+
+/** The pino lines in a process's output (stdout and stderr interleaved), skipping anything that is not one. */
+export function logLinesOf(output: string): LogLine[] {
+  return output.split('\n').flatMap((line) => {
+    if (!line.startsWith('{')) return [];
+    try {
+      return [JSON.parse(line) as LogLine];
+    } catch {
+      return [];
+    }
+  });
+}

@@ -10,6 +10,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createSlackDriver, type HttpPost } from './slack-driver.ts';
 
@@ -91,8 +92,6 @@ function keepAlivePost(concurrency: number): HttpPost {
       outgoing.end(body);
     });
 }
-
-const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 function serve(): void {
   const posts = new Map<number, HttpPost>();

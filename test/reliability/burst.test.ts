@@ -4,6 +4,7 @@ import { listWorkers } from '../../src/queue/worker-registry.ts';
 import { createGatewayHarness, developer, signingSecret, type GatewayHarness } from '../kit/gateway-harness.ts';
 import type { ChatResponder } from '../kit/ollama-server.ts';
 import { haveMachineAlone, type MachineTurn } from '../kit/machine-turns.ts';
+import { logLinesOf } from '../kit/recording-logger.ts';
 import { calculatorRepo, fullTeam } from '../kit/scripted-team.ts';
 import type { StoredMessage } from '../kit/slack-store.ts';
 import { startSlashCommandLoad, type SlashCommandLoad } from '../kit/slash-command-load.ts';
@@ -43,18 +44,7 @@ function percentile(values: number[], fraction: number): number {
 }
 
 /** The lines a process logged at error level or above (pino's JSON, level ≥ 50). */
-function errorLines(tandem: TandemProcess): string[] {
-  return tandem
-    .output()
-    .split('\n')
-    .filter((line) => {
-      try {
-        return (JSON.parse(line) as { level?: number }).level! >= 50;
-      } catch {
-        return false;
-      }
-    });
-}
+const errorLines = (tandem: TandemProcess) => logLinesOf(tandem.output()).filter((line) => line.level >= 50);
 
 describe(`a burst of ${taskCount} tasks across ${channels.length} channels and 2 workers`, () => {
   let harness: GatewayHarness;
