@@ -9,7 +9,8 @@
  * (every `TestRunner.run`, timed around the real `ProcessTestRunner`) is tandem's overhead.
  * The bare tool is the git work such a task must do, run in the same process with the
  * same git: fetch (a clone the first time), check out a branch, write the Coder's two
- * files, commit, push. The mirror is cloned once: later tasks must only fetch it.
+ * files, commit, push. The repository is cloned once: later tasks must only fetch into the
+ * working copy the first one left.
  */
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -60,7 +61,7 @@ export interface TaskTiming {
   /** Git children the worker ran for this task, and their time (part of the overhead). */
   gitCommands: number;
   gitMs: number;
-  /** Mirror clones logged while this task ran. */
+  /** Clones logged while this task ran. */
   clones: number;
 }
 
@@ -90,7 +91,7 @@ export async function runOrchestration(options: OrchestrationOptions = defaultOr
     level: 'info', // the production default: writing the log is part of the overhead
     destination: new Writable({
       write(chunk: Buffer, _encoding, done) {
-        if (chunk.toString().includes('repository mirror cloned')) clones += 1;
+        if (chunk.toString().includes('"msg":"repository cloned"')) clones += 1;
         done();
       },
     }),
@@ -117,9 +118,9 @@ export async function runOrchestration(options: OrchestrationOptions = defaultOr
     await harness.remotes.createRepo('acme', 'calc', calculatorRepo);
     const bareRemote = await harness.remotes.createRepo('bench', 'calc', calculatorRepo);
     harness.ollama.setResponder(happyTeam());
-    const mirror = join(harness.config.paths.workspaces, 'mirrors', 'acme', 'calc.git');
+    const workingCopy = join(harness.config.paths.workspaces, 'checkouts', 'acme', 'calc', '0');
     const timings: TaskTiming[] = [];
-    const mirrorInodes: number[] = [];
+    const workingCopyInodes: number[] = [];
 
     for (let task = 1; task <= options.tasks; task += 1) {
       const [modelBefore, testsBefore, clonesBefore, gitBefore, gitMsBefore] = [model.total.ms, tests.total.ms, clones, gitCommands, gitTime.total.ms];
@@ -133,7 +134,7 @@ export async function runOrchestration(options: OrchestrationOptions = defaultOr
       const modelMs = model.total.ms - modelBefore;
       const testMs = tests.total.ms - testsBefore;
       const [taskGitCommands, taskGitMs] = [gitCommands - gitBefore, gitTime.total.ms - gitMsBefore];
-      mirrorInodes.push((await stat(mirror)).ino);
+      workingCopyInodes.push((await stat(workingCopy)).ino);
       const bare = await bareGitTask(bareRemote, bareDirectory, task);
       timings.push({ task, wallMs, modelMs: round(modelMs, 1), testMs: round(testMs, 1), overheadMs: round(wallMs - modelMs - testMs, 1), bareGitMs: round(bare.ms, 1), bareGitCommands: bare.commands, gitCommands: taskGitCommands, gitMs: round(taskGitMs, 1), clones: clones - clonesBefore });
     }
@@ -146,10 +147,10 @@ export async function runOrchestration(options: OrchestrationOptions = defaultOr
     const gitCommandsPerTask = median(warm.map((timing) => timing.gitCommands));
     const gitMsPerTask = median(warm.map((timing) => timing.gitMs));
     const bareGitCommands = median(warm.map((timing) => timing.bareGitCommands));
-    const sameMirror = mirrorInodes.every((inode) => inode === mirrorInodes[0]);
+    const sameWorkingCopy = workingCopyInodes.every((inode) => inode === workingCopyInodes[0]);
     console.log(`Orchestration overhead: ${options.tasks} tasks in a row on acme/calc, zero-latency model (Planner → Coder → Reviewer → Tester)\n`);
     printTable(
-      ['task', 'wall ms', 'model ms', 'tests ms', 'overhead ms', 'its git', 'its git ms', 'bare git', 'bare git ms', 'overhead ÷ git', 'mirror clones'],
+      ['task', 'wall ms', 'model ms', 'tests ms', 'overhead ms', 'its git', 'its git ms', 'bare git', 'bare git ms', 'overhead ÷ git', 'clones'],
       timings.map((timing) => [
         String(timing.task), String(timing.wallMs), timing.modelMs.toFixed(1), timing.testMs.toFixed(1), timing.overheadMs.toFixed(1),
         String(timing.gitCommands), timing.gitMs.toFixed(1), String(timing.bareGitCommands), timing.bareGitMs.toFixed(1),
@@ -158,7 +159,7 @@ export async function runOrchestration(options: OrchestrationOptions = defaultOr
     );
     console.log(`\ntasks 2–${options.tasks} (warm): median overhead ${overhead.toFixed(1)} ms vs bare git ${bareGit.toFixed(1)} ms → ${ratio}×`);
     console.log(`tandem's git in a warm task (median): ${gitCommandsPerTask} children, ${gitMsPerTask.toFixed(1)} ms of the overhead; the bare git work: ${bareGitCommands} children`);
-    console.log(`mirror clones after task 1: ${reclones}; the mirror directory is ${sameMirror ? 'the same one' : 'NOT the same one'} throughout`);
+    console.log(`clones after task 1: ${reclones}; the kept working copy is ${sameWorkingCopy ? 'the same one' : 'NOT the same one'} throughout`);
 
     return benchResult({
       name: 'orchestration',
@@ -166,9 +167,9 @@ export async function runOrchestration(options: OrchestrationOptions = defaultOr
       parameters: { ...options },
       headlines: [
         { measure: 'overhead per task (wall − model − tests), warm', tandem: `${overhead.toFixed(0)} ms`, baseline: `${bareGit.toFixed(0)} ms (git)`, ratio, target: '≤ 1.5×', met: ratio <= 1.5 },
-        { measure: 'mirror clones after the first task', tandem: String(reclones), baseline: '—', ratio: undefined, target: '0', met: reclones === 0 && sameMirror },
+        { measure: 'clones after the first task', tandem: String(reclones), baseline: '—', ratio: undefined, target: '0', met: reclones === 0 && sameWorkingCopy },
       ],
-      details: { timings, warmMedianOverheadMs: overhead, warmMedianBareGitMs: bareGit, warmMedianGitCommands: gitCommandsPerTask, warmMedianGitMs: gitMsPerTask, ratio, reclones, sameMirror, firstTask: timings[0] },
+      details: { timings, warmMedianOverheadMs: overhead, warmMedianBareGitMs: bareGit, warmMedianGitCommands: gitCommandsPerTask, warmMedianGitMs: gitMsPerTask, ratio, reclones, sameWorkingCopy, firstTask: timings[0] },
     });
   } finally {
     await worker.close();

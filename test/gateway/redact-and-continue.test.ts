@@ -80,7 +80,8 @@ test('a possible secret is redacted and the task goes on to a PR; the value is i
     'the gateway log': gateway.output(),
     'the worker log': worker.output(),
   };
-  assert.ok(places['the gateway log']!.split('\n').length > 20 && places['the worker log']!.split('\n').length > 20, 'logging was on');
+  assert.ok(places['the gateway log']!.split('\n').length > 20 && places['the worker log']!.split('\n').length > 10, 'logging was on');
+  assert.match(places['the worker log']!, /"testCommand":[^\n]*"msg":"task started"/, 'the worker logged the task it ran');
   assert.match(places['the gateway log']!, /"level":10/, 'at trace level');
   assertSecretsNowhere(places, [signature, salt]);
 });

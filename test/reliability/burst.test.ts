@@ -57,8 +57,8 @@ describe(`a burst of ${taskCount} tasks across ${channels.length} channels and 2
     await harness.remotes.createRepo('acme', 'calc', calculatorRepo);
     harness.ollama.setResponder(withLatency(fullTeam()));
     const environment = { ...harness.environment, LOG_LEVEL: 'warn' };
-    // Two workers sharing one WORKSPACE_DIR (as two processes on one machine would): the
-    // mirror's lock file keeps their clones of the repository apart.
+    // Two workers sharing one WORKSPACE_DIR (as two processes on one machine would): each kept
+    // working copy's lock file keeps their tasks in copies of their own.
     processes.push(startTandemProcess('worker', environment), startTandemProcess('worker', environment));
     const gateway = startGatewayProcess(environment);
     processes.push(gateway);

@@ -23,22 +23,19 @@ export interface AddedLines {
   lines: { number: number; text: string }[];
 }
 
-const commonDiffOptions = ['-r', '--no-renames', '--no-ext-diff', '--no-textconv', '--no-commit-id'];
+/**
+ * How every read of the outgoing commits walks and diffs them: each commit once (oldest
+ * first), compared with its first parent (a merge too; a root commit with nothing), without
+ * rename detection, external diff drivers or text conversion.
+ */
+const rangeOptions = ['--reverse', '--topo-order', '-r', '--no-renames', '--diff-merges=first-parent', '--no-ext-diff', '--no-textconv', '--no-color'];
 
-function range(commit: OutgoingCommit): string[] {
-  return commit.parent ? [commit.parent, commit.sha] : ['--root', commit.sha];
-}
+/** Starts each commit's record: the marker, then `%H %P`. No path or patch line starts with it. */
+const recordMarker = '\x01';
 
-/** The commits in `baseRef..headRef`, oldest first, each with its first parent. */
-export async function outgoingCommits(git: GitRunner, baseRef: string, headRef: string): Promise<OutgoingCommit[]> {
-  const output = (await git(['rev-list', '--reverse', '--topo-order', '--parents', `${baseRef}..${headRef}`])).toString('utf8');
-  return output
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [sha, parent] = line.split(' ');
-      return { sha: sha!, parent };
-    });
+function parseHeader(field: string): OutgoingCommit {
+  const [sha = '', parent] = field.replace(/^\n/, '').slice(recordMarker.length).trim().split(' ');
+  return { sha, parent: parent || undefined };
 }
 
 /** What one commit changed: its entries, and the paths git itself treats as binary. */
@@ -48,22 +45,37 @@ export interface CommitChanges {
   binary: Set<string>;
 }
 
+/** One commit about to be pushed and what it changed. */
+export interface OutgoingCommitChanges extends CommitChanges {
+  commit: OutgoingCommit;
+}
+
 /**
- * What `commit` changed compared with its first parent, read with one `diff-tree --raw
- * --numstat -z`: raw records (`:<modes> <blobs> <status>`, then the path) come first,
- * numstat records (`<added>\t<removed>\t<path>`) after them.
+ * The commits in `baseRef..headRef`, oldest first, each with what it changed, read with one
+ * `git log --raw --numstat -z`. Per commit: the header (`<marker><sha> <parents>`), raw
+ * records (`:<modes> <blobs> <status>`, then the path), numstat records
+ * (`<added>\t<removed>\t<path>`). A raw record's path is taken whatever it holds, so a path
+ * that looks like a header or a record is never mistaken for one.
  */
-export async function commitChanges(git: GitRunner, commit: OutgoingCommit): Promise<CommitChanges> {
-  const fields = (await git(['diff-tree', ...commonDiffOptions, '-z', '--raw', '--numstat', ...range(commit)])).toString('utf8').split('\0');
-  const entries: ChangedEntry[] = [];
-  let index = 0;
-  // A raw record and its path come in pairs, so a path starting with `:` is never mistaken for a record.
-  for (; index + 1 < fields.length && fields[index]!.startsWith(':'); index += 2) {
-    const [, mode, , blob, status] = fields[index]!.slice(1).split(' ');
-    entries.push({ path: fields[index + 1]!, status: status ?? '', mode: mode ?? '', blob: blob ?? '' });
+export async function outgoingChanges(git: GitRunner, baseRef: string, headRef: string): Promise<OutgoingCommitChanges[]> {
+  const output = await git(['log', ...rangeOptions, '--raw', '--numstat', '-z', '--no-abbrev', `--format=${recordMarker}%H %P`, `${baseRef}..${headRef}`, '--']);
+  const fields = output.toString('utf8').split('\0');
+  const commits: OutgoingCommitChanges[] = [];
+  let current: OutgoingCommitChanges | undefined;
+  for (let index = 0; index < fields.length; index += 1) {
+    const field = fields[index]!.replace(/^\n/, '');
+    if (field.startsWith(recordMarker)) {
+      current = { commit: parseHeader(field), entries: [], binary: new Set() };
+      commits.push(current);
+    } else if (current && field.startsWith(':')) {
+      const [, mode, , blob, status] = field.slice(1).split(' ');
+      index += 1;
+      current.entries.push({ path: fields[index] ?? '', status: status ?? '', mode: mode ?? '', blob: blob ?? '' });
+    } else if (current && field.startsWith('-\t-\t')) {
+      current.binary.add(field.slice(4));
+    }
   }
-  const binary = new Set(fields.slice(index).filter((record) => record.startsWith('-\t-\t')).map((record) => record.slice(4)));
-  return { entries, binary };
+  return commits;
 }
 
 /** Object sizes in bytes, by blob id. */
@@ -83,16 +95,24 @@ export async function readBlob(git: GitRunner, blob: string): Promise<Buffer> {
 }
 
 /**
- * The lines `commit` adds (never the removed ones), file by file. Binary files are diffed
- * as text (`-a`), so a secret hidden in a file with a NUL byte is still seen. `paths`
- * limits the diff to those files; undefined means every file.
+ * The lines each commit in `baseRef..headRef` adds (never the removed ones), file by file,
+ * by commit, read with one `git log -p -U0`. Binary files are diffed as text (`-a`), so a
+ * secret hidden in a file with a NUL byte is still seen. `paths` limits the diff to those
+ * files; undefined means every file.
  */
-export async function addedLines(git: GitRunner, commit: OutgoingCommit, paths?: readonly string[]): Promise<AddedLines[]> {
-  const pathspecs = paths ? ['--', ...paths.map((path) => `:(literal)${path}`)] : [];
-  const patch = await git([
-    'diff-tree', ...commonDiffOptions, '-p', '-a', '-U0', '--no-color', '--src-prefix=a/', '--dst-prefix=b/', ...range(commit), ...pathspecs,
+export async function addedLinesByCommit(git: GitRunner, baseRef: string, headRef: string, paths?: readonly string[]): Promise<Map<string, AddedLines[]>> {
+  const pathspecs = paths ? paths.map((path) => `:(literal)${path}`) : [];
+  const output = await git([
+    'log', ...rangeOptions, '-p', '-a', '-U0', '--src-prefix=a/', '--dst-prefix=b/', `--format=${recordMarker}%H %P`, `${baseRef}..${headRef}`, '--', ...pathspecs,
   ]);
-  return parseAddedLines(patch.toString('utf8'));
+  const byCommit = new Map<string, AddedLines[]>();
+  // Every record starts on a line of its own; patch lines start with a diff marker, never with the record's.
+  for (const record of `\n${output.toString('utf8')}`.split(`\n${recordMarker}`).slice(1)) {
+    const lineEnd = record.indexOf('\n');
+    const { sha } = parseHeader(`${recordMarker}${lineEnd === -1 ? record : record.slice(0, lineEnd)}`);
+    byCommit.set(sha, parseAddedLines(lineEnd === -1 ? '' : record.slice(lineEnd + 1)));
+  }
+  return byCommit;
 }
 
 /** Reads a `-U0` patch: `+++ b/<path>` names the file, `@@ … +<start>` numbers its added lines. */

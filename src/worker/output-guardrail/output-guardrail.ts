@@ -1,14 +1,6 @@
 import { TandemError } from '../../errors.ts';
 import { hasCertainSecret, redactSecrets } from '../../guardrail/redact-secrets.ts';
-import {
-  addedLines,
-  blobSizes,
-  commitChanges,
-  outgoingCommits,
-  readBlob,
-  type AddedLines,
-  type OutgoingCommit,
-} from './commit-changes.ts';
+import { addedLinesByCommit, blobSizes, outgoingChanges, readBlob, type AddedLines, type ChangedEntry, type OutgoingCommitChanges } from './commit-changes.ts';
 import { createGitRunner, type GitRunner } from '../workspace/git-runner.ts';
 import { protectedPathReason } from './protected-paths.ts';
 import { symlinkEscape } from './symlink-target.ts';
@@ -61,56 +53,79 @@ export type OutgoingVerdict = { ok: true } | { ok: false; findings: OutputFindin
 export async function checkOutgoingChanges(input: OutgoingChangesInput): Promise<OutgoingVerdict> {
   const git = input.git ?? createGitRunner(input.repoDir);
   const limits = { ...defaultOutputLimits, ...input.limits };
+  const headRef = input.headRef ?? 'HEAD';
   const findings = new Map<string, OutputFinding>();
-  for (const commit of await outgoingCommits(git, input.baseRef, input.headRef ?? 'HEAD')) {
-    for (const finding of await checkCommit(git, commit, limits)) {
-      findings.set(`${finding.rule}\0${finding.path}\0${finding.line ?? ''}\0${finding.detail}`, finding);
+  const add = (finding: OutputFinding) => findings.set(`${finding.rule}\0${finding.path}\0${finding.line ?? ''}\0${finding.detail}`, finding);
+  // Every commit's entries in one read, every blob's size in another, every added line in a third.
+  const commits = await outgoingChanges(git, input.baseRef, headRef);
+  const sizes = await blobSizes(git, commits.flatMap(({ entries }) => regularFiles(entries).map((entry) => entry.blob)));
+  const oversized = new Set<string>();
+  for (const changes of commits) {
+    const checked = await checkEntries(git, changes, sizes, limits);
+    checked.findings.forEach(add);
+    checked.oversized.forEach((path) => oversized.add(path));
+  }
+  // Oversized files are already blocked (in any commit); their content is not worth diffing.
+  const scanned = oversized.size > 0 ? [...new Set(commits.flatMap(({ entries }) => present(entries).map((entry) => entry.path)))].filter((path) => !oversized.has(path)) : undefined;
+  if (scanned?.length === 0 || commits.length === 0) return verdictOf(findings);
+  const added = await addedLinesByCommit(git, input.baseRef, headRef, scanned);
+  for (const { commit } of commits) {
+    for (const file of added.get(commit.sha) ?? []) {
+      for (const found of secretsIn(file)) {
+        add({ path: redactSecrets(file.path).text, rule: 'secret', detail: `adds a secret (${found.kind})`, line: found.line, commit: commit.sha });
+      }
     }
   }
+  return verdictOf(findings);
+}
+
+function verdictOf(findings: Map<string, OutputFinding>): OutgoingVerdict {
   return findings.size === 0 ? { ok: true } : { ok: false, findings: [...findings.values()] };
 }
 
-async function checkCommit(git: GitRunner, commit: OutgoingCommit, limits: OutputLimits): Promise<OutputFinding[]> {
+function present(entries: readonly ChangedEntry[]): ChangedEntry[] {
+  return entries.filter((entry) => entry.status !== 'D');
+}
+
+function regularFiles(entries: readonly ChangedEntry[]): ChangedEntry[] {
+  return present(entries).filter((entry) => entry.mode === '100644' || entry.mode === '100755');
+}
+
+/** One commit's paths, sizes and symlinks (its added lines are read for all commits at once). */
+async function checkEntries(
+  git: GitRunner,
+  changes: OutgoingCommitChanges,
+  sizes: ReadonlyMap<string, number>,
+  limits: OutputLimits,
+): Promise<{ findings: OutputFinding[]; oversized: string[] }> {
+  const { commit, entries, binary } = changes;
   const findings: OutputFinding[] = [];
-  const add = (path: string, rule: OutputRule, detail: string, line?: number) =>
-    findings.push({ path: redactSecrets(path).text, rule, detail, line, commit: commit.sha });
-  const { entries, binary } = await commitChanges(git, commit);
-  const present = entries.filter((entry) => entry.status !== 'D');
+  const oversized: string[] = [];
+  const add = (path: string, rule: OutputRule, detail: string) => findings.push({ path: redactSecrets(path).text, rule, detail, commit: commit.sha });
   for (const entry of entries) {
     const reason = protectedPathReason(entry.path);
     if (reason) add(entry.path, 'protected_path', `is protected (${reason})`);
   }
-  for (const entry of present) {
+  for (const entry of present(entries)) {
     const name = redactSecrets(entry.path);
     if (hasCertainSecret(name)) add(entry.path, 'secret', `has a secret in its name (${certainKinds(name.findings)})`);
   }
-
-  const regular = present.filter((entry) => entry.mode === '100644' || entry.mode === '100755');
-  const sizes = await blobSizes(git, regular.map((entry) => entry.blob));
-  const oversized = new Set<string>();
-  for (const entry of regular) {
+  for (const entry of regularFiles(entries)) {
     const size = sizes.get(entry.blob) ?? 0;
     if (size > limits.maxFileBytes) {
       add(entry.path, 'oversized_file', `is ${formatBytes(size)} (the limit for any file is ${formatBytes(limits.maxFileBytes)})`);
-      oversized.add(entry.path);
+      oversized.push(entry.path);
     } else if (size > limits.maxBinaryBytes && (binary.has(entry.path) || (await readBlob(git, entry.blob)).subarray(0, 8000).includes(0))) {
       add(entry.path, 'oversized_binary', `is a binary file of ${formatBytes(size)} (the limit for binaries is ${formatBytes(limits.maxBinaryBytes)})`);
-      oversized.add(entry.path);
+      oversized.push(entry.path);
     }
   }
-  for (const entry of present.filter((candidate) => candidate.mode === '120000')) {
+  for (const entry of present(entries).filter((candidate) => candidate.mode === '120000')) {
     const target = (await readBlob(git, entry.blob)).toString('utf8');
     const escape = symlinkEscape(entry.path, target);
     if (escape) add(entry.path, 'symlink_out', `is a symlink that ${escape} (→ ${clip(redactSecrets(target).text, 120)})`);
   }
-
-  // Oversized files are already blocked; their content is not worth diffing.
-  const scanned = oversized.size > 0 ? present.filter((entry) => !oversized.has(entry.path)).map((entry) => entry.path) : undefined;
-  if (scanned?.length === 0) return findings;
-  for (const file of await addedLines(git, commit, scanned)) {
-    for (const found of secretsIn(file)) add(file.path, 'secret', `adds a secret (${found.kind})`, found.line);
-  }
-  return findings;
+  return { findings, oversized };
 }
 
 /** The certain secrets in a file's added lines, with their line numbers when a single line holds them. */

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { TandemError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { checkOutgoingChanges, describeFinding, OutputBlockedError, type OutputLimits } from '../output-guardrail/output-guardrail.ts';
@@ -33,6 +33,8 @@ export interface GitCheckoutOptions {
   outputLimits?: Partial<OutputLimits>;
   /** Default `createGitRunner`. */
   createGit?: GitRunnerFactory;
+  /** Hands the working copy back to its workspace (`dispose`). */
+  release: () => Promise<void>;
 }
 
 /** Pushes tried in a row when the task branch keeps moving on the remote. */
@@ -55,6 +57,8 @@ export class GitCheckout implements TaskCheckout {
    * task and commits made here only add to HEAD, so it holds until a rebase.
    */
   #mergeBaseRef: string | undefined;
+  /** The last file listing; the working tree changes through `applyEdits`, and `commit` follows every test run. */
+  #files: string[] | undefined;
   /** The diff of the last merge-base and HEAD asked for. */
   #changes: CommittedChanges | undefined;
   readonly #createGit: GitRunnerFactory;
@@ -71,6 +75,11 @@ export class GitCheckout implements TaskCheckout {
   }
 
   async listFiles(): Promise<string[]> {
+    this.#files ??= await this.#readFileList();
+    return [...this.#files];
+  }
+
+  async #readFileList(): Promise<string[]> {
     // `-t` tags each entry: `R` marks a tracked file deleted from the working tree, listed again as cached.
     const entries = splitNul(await gitText(this.#git(), ['ls-files', '-z', '-t', '--cached', '--deleted', '--others', '--exclude-standard']));
     const listed = new Set<string>();
@@ -90,6 +99,7 @@ export class GitCheckout implements TaskCheckout {
   }
 
   applyEdits(edits: FileEdit[]): Promise<EditResult[]> {
+    this.#files = undefined;
     return applyEdits(this.dir, edits);
   }
 
@@ -115,15 +125,18 @@ export class GitCheckout implements TaskCheckout {
       throw new TandemError('invalid_commit', 'the commit author needs a name and an email without <, > or line breaks');
     }
     const git = this.#git();
+    this.#files = undefined;
     await git(['add', '--all']);
+    let summary: string;
     try {
-      await git(['commit', '--quiet', '--no-verify', '--no-gpg-sign', `--author=${author.name} <${author.email}>`, '-m', message]);
+      // Unabbreviated, git's summary line names the new commit: `[<branch> <sha>] <subject>`.
+      summary = await gitText(git, ['-c', 'core.abbrev=no', 'commit', '--no-verify', '--no-gpg-sign', `--author=${author.name} <${author.email}>`, '-m', message]);
     } catch (error) {
       // Nothing staged: git says so (in English, LC_ALL=C) with exit 1, and there is nothing to commit.
       if (error instanceof GitCommandError && error.exitCode === 1 && /nothing (added )?to commit|no changes added to commit/.test(error.output)) return undefined;
       throw error;
     }
-    this.#head = undefined;
+    this.#head = /^\[[^\]\n]* ([0-9a-f]{40}|[0-9a-f]{64})\] /.exec(summary)?.[1];
     const sha = await this.headSha();
     this.#options.logger.info({ repo: this.#options.repoLabel, branch: this.branch, sha }, 'task commit made');
     return sha;
@@ -156,7 +169,8 @@ export class GitCheckout implements TaskCheckout {
     await this.#checkOutgoing(head);
     try {
       // The checked commit itself, so nothing committed meanwhile slips through.
-      await this.#remoteGit()(['push', '--no-verify', 'origin', `${head}:refs/heads/${this.branch}`]);
+      // The URL, not `origin`: a kept working copy's `origin` is the URL it was cloned from.
+      await this.#remoteGit()(['push', '--no-verify', this.#options.remoteUrl, `${head}:refs/heads/${this.branch}`]);
     } catch (error) {
       const text = error instanceof GitCommandError ? error.output : String(error);
       if (/\[rejected\]|non-fast-forward|fetch first|stale info/i.test(text)) {
@@ -176,7 +190,7 @@ export class GitCheckout implements TaskCheckout {
   async #rebaseOntoRemote(): Promise<void> {
     const { token, repoLabel, logger } = this.#options;
     const ownBase = await this.#pushedBase();
-    const remoteHead = await rebaseOntoRemote({ git: this.#git(), remoteGit: this.#remoteGit(), branch: this.branch, ownBase, repoLabel, token, logger });
+    const remoteHead = await rebaseOntoRemote({ git: this.#git(), remoteGit: this.#remoteGit(), remoteUrl: this.#options.remoteUrl, branch: this.branch, ownBase, repoLabel, token, logger });
     // What the remote has now; the guardrail checks only the task's rebased commits on top.
     this.#pushedHead = remoteHead;
     this.#head = undefined;
@@ -194,7 +208,7 @@ export class GitCheckout implements TaskCheckout {
   }
 
   async dispose(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    await this.#options.release();
   }
 
   /** Throws `OutputBlockedError` when the commits up to `head` that the remote lacks break an output rule. */

@@ -1,21 +1,23 @@
-import { appendFile, mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { appendFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import { TandemError } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { taskIdSchema } from '../../queue/work-job.ts';
 import { assertBranchName } from './branch-name.ts';
+import { CheckoutPool } from './checkout-pool.ts';
 import type { Environment } from './git-auth.ts';
 import { defaultGitTimeoutMs } from './git-client.ts';
 import { GitCheckout } from './git-checkout.ts';
-import { GitCommandError, gitFailure } from './git-errors.ts';
-import { createGitRunner, gitText, type GitRunner, type GitRunnerFactory } from './git-runner.ts';
+import { GitCommandError, gitFailure, isTransientGitFailure } from './git-errors.ts';
+import { createGitRunner, type GitRunner, type GitRunnerFactory } from './git-runner.ts';
+import { defaultBranch, remoteBranches, remotePrefix } from './remote-branches.ts';
 import type { OutputLimits } from '../output-guardrail/output-guardrail.ts';
-import { MirrorCache } from './mirror-cache.ts';
 import { remoteUrlFor } from './remote-url.ts';
 import type { OpenCheckoutInput, TaskCheckout, Workspace } from './workspace.ts';
 
 export interface GitWorkspaceOptions {
-  /** `WORKSPACE_DIR`: holds `mirrors/<owner>/<repo>.git` and `tasks/<taskId>`. */
+  /** `WORKSPACE_DIR`: holds the kept working copies, `checkouts/<owner>/<repo>/<n>`. */
   root: string;
   /** `GIT_REMOTE_URL`, e.g. `https://github.com/{owner}/{repo}.git`. */
   remoteUrlTemplate: string;
@@ -28,7 +30,7 @@ export interface GitWorkspaceOptions {
   gitTimeoutMs?: number;
   /** Size limits of the output guardrail every push goes through (defaults: 1 MB binaries, 5 MB any file). */
   outputLimits?: Partial<OutputLimits>;
-  /** Makes every git runner of the mirrors and the checkouts (default `createGitRunner`). */
+  /** Makes every git runner of the working copies (default `createGitRunner`). */
   createGit?: GitRunnerFactory;
 }
 
@@ -38,13 +40,33 @@ const checkoutConfig = { 'user.name': 'tandem', 'user.email': 'tandem@localhost'
 /** What dependency installs and test runs leave behind, excluded from every task commit. */
 const generatedPaths = ['node_modules/', '__pycache__/', '.pytest_cache/', '.venv/', 'target/', '.tandem/'];
 
-/** Task checkouts cloned from a per-repository mirror cache (see `MirrorCache`). */
+/**
+ * Leftovers of a git child killed while it held them (a crash, a cancel, a time limit): a
+ * kept working copy would refuse every later command. The slot's lock says no git runs there.
+ */
+const staleGitState = ['index.lock', 'HEAD.lock', 'config.lock', 'packed-refs.lock', 'rebase-merge', 'rebase-apply'];
+
+/** Where a task's branch starts, read from the working copy once its remote refs are current. */
+interface PreparedCheckout {
+  baseBranch: string;
+  existedOnRemote: boolean;
+  head: string;
+  mergeBase: string | undefined;
+}
+
+/**
+ * Task checkouts in kept working copies (see `CheckoutPool`): a repository is cloned once per
+ * slot; a later task fetches into the copy, checks its branch out with `--force` and removes
+ * everything git does not track (`clean -ffdx`: builds, installs, files the last task's
+ * tests wrote), so it starts from the remote's commits alone. The sandboxed test runs cannot
+ * write the copy's `.git`.
+ */
 export class GitWorkspace implements Workspace {
   readonly #options: GitWorkspaceOptions;
   readonly #logger: Logger;
   readonly #baseEnv: Environment;
   readonly #timeoutMs: number;
-  readonly #mirrors: MirrorCache;
+  readonly #pool: CheckoutPool;
   readonly #createGit: GitRunnerFactory;
 
   constructor(options: GitWorkspaceOptions) {
@@ -53,14 +75,7 @@ export class GitWorkspace implements Workspace {
     this.#baseEnv = options.baseEnv ?? process.env;
     this.#timeoutMs = options.gitTimeoutMs ?? defaultGitTimeoutMs;
     this.#createGit = options.createGit ?? createGitRunner;
-    this.#mirrors = new MirrorCache({
-      root: join(options.root, 'mirrors'),
-      token: options.token,
-      baseEnv: this.#baseEnv,
-      timeoutMs: this.#timeoutMs,
-      logger: this.#logger,
-      createGit: this.#createGit,
-    });
+    this.#pool = new CheckoutPool({ root: join(options.root, 'checkouts'), logger: this.#logger });
   }
 
   async open(input: OpenCheckoutInput): Promise<TaskCheckout> {
@@ -74,46 +89,15 @@ export class GitWorkspace implements Workspace {
     if (remote.removedCredentials) {
       this.#logger.warn({ repo: repoLabel }, 'GIT_REMOTE_URL carries credentials; they were removed (set GITHUB_TOKEN instead)');
     }
-    const tasksDir = join(this.#options.root, 'tasks');
-    const dir = join(tasksDir, input.taskId);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(tasksDir, { recursive: true });
+    const slot = await this.#pool.acquire(input.repo);
+    const context: OpenContext = { ...input, dir: slot.dir, repoLabel, remoteUrl: remote.url };
     try {
-      // `clone -c` writes the committer identity into the new repository's config as it is made.
-      const identity = Object.entries(checkoutConfig).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-      await this.#mirrors.use({ repo: input.repo, remoteUrl: remote.url, signal: input.signal }, async (mirrorDir) => {
-        const parentGit = this.#createGit(tasksDir, { baseEnv: this.#baseEnv, timeoutMs: this.#timeoutMs, signal: input.signal });
-        await parentGit(['clone', '--quiet', '--no-checkout', ...identity, '--', mirrorDir, dir]);
-      });
-      const checkoutGit = this.#createGit(dir, { baseEnv: this.#baseEnv, timeoutMs: this.#timeoutMs, signal: input.signal });
-      await checkoutGit(['remote', 'set-url', 'origin', remote.url]);
-      // Installed dependencies and caches are never part of a task's commits.
-      await mkdir(join(dir, '.git', 'info'), { recursive: true });
-      await appendFile(join(dir, '.git', 'info', 'exclude'), `\n# tandem: generated by dependency installs and test runs\n${generatedPaths.join('\n')}\n`);
-      const refs = await remoteBranches(checkoutGit, ['HEAD', input.branch, ...(input.baseBranch === undefined ? [] : [input.baseBranch])]);
-      const baseBranch = input.baseBranch ?? defaultBranch(refs, repoLabel);
-      if (baseBranch === input.branch) {
-        throw new TandemError('invalid_branch', `the task branch "${input.branch}" must differ from the base branch`);
-      }
-      // `origin/HEAD` resolves to its branch's commit, so the default branch needs no lookup of its own.
-      const originHead = refs.get('HEAD');
-      const base = refs.get(baseBranch) ?? (originHead?.symref === `${remotePrefix}${baseBranch}` ? originHead : undefined);
-      if (base === undefined) {
-        throw new TandemError('base_branch_missing', `${repoLabel} has no branch "${baseBranch}" to start from`);
-      }
-      const remoteTaskBranch = refs.get(input.branch);
-      const existedOnRemote = remoteTaskBranch !== undefined;
-      const start = `refs/remotes/origin/${existedOnRemote ? input.branch : baseBranch}`;
-      await checkoutGit(['checkout', '--quiet', '--force', '--no-track', '-B', input.branch, start]);
-      this.#logger.info({ taskId: input.taskId, repo: repoLabel, branch: input.branch, baseBranch, existedOnRemote }, 'task checkout ready');
+      const prepared = await this.#prepare(context);
+      this.#logger.info({ taskId: input.taskId, repo: repoLabel, branch: input.branch, baseBranch: prepared.baseBranch, existedOnRemote: prepared.existedOnRemote }, 'task checkout ready');
       return new GitCheckout({
-        dir,
+        dir: slot.dir,
         branch: input.branch,
-        baseBranch,
-        existedOnRemote,
-        // HEAD is where it was checked out; a new branch starts at its base, so that is also their merge-base.
-        head: (remoteTaskBranch ?? base).commit,
-        mergeBase: existedOnRemote ? undefined : base.commit,
+        ...prepared,
         repoLabel,
         remoteUrl: remote.url,
         token: this.#options.token,
@@ -123,48 +107,123 @@ export class GitWorkspace implements Workspace {
         logger: this.#logger,
         outputLimits: this.#options.outputLimits,
         createGit: this.#createGit,
+        release: slot.release,
       });
     } catch (error) {
-      await rm(dir, { recursive: true, force: true });
+      await slot.release();
       // A git command's own failure is reported as this step's; tandem's other refusals as they are.
       if (error instanceof TandemError && !(error instanceof GitCommandError)) throw error;
       throw gitFailure('git_checkout_failed', `preparing the checkout of ${repoLabel} failed`, error, this.#options.token);
     }
   }
-}
 
-interface RemoteBranch {
-  /** The commit the branch points at (an annotated tag peeled). */
-  commit: string;
-  /** What the ref points to when it is symbolic (`origin/HEAD`), e.g. `refs/remotes/origin/main`. */
-  symref: string;
-}
-
-const remotePrefix = 'refs/remotes/origin/';
-
-/**
- * The clone's `origin/<name>` refs among `names` that point at a commit, read with one
- * `for-each-ref` (a pattern also matches refs below it, so only exact names are kept).
- */
-async function remoteBranches(git: GitRunner, names: readonly string[]): Promise<Map<string, RemoteBranch>> {
-  const format = '%(refname)%00%(symref)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)';
-  const output = await gitText(git, ['for-each-ref', `--format=${format}`, ...names.map((name) => `${remotePrefix}${name}`)]);
-  const wanted = new Set(names.map((name) => `${remotePrefix}${name}`));
-  const branches = new Map<string, RemoteBranch>();
-  for (const line of output.split('\n')) {
-    const [refname = '', symref = '', type, sha = '', peeledType, peeledSha = ''] = line.split('\0');
-    if (!wanted.has(refname)) continue;
-    const commit = type === 'commit' ? sha : peeledType === 'commit' ? peeledSha : undefined;
-    if (commit) branches.set(refname.slice(remotePrefix.length), { commit, symref });
+  /** The slot's kept working copy fetched and reset onto the task branch; a fresh clone when there is none or it is broken. */
+  async #prepare(context: OpenContext): Promise<PreparedCheckout> {
+    if (await isWorkingCopy(context.dir)) {
+      await Promise.all(staleGitState.map((entry) => rm(join(context.dir, '.git', entry), { recursive: true, force: true })));
+      try {
+        await this.#fetch(context);
+        return await this.#checkoutBranch(context, { clean: true });
+      } catch (error) {
+        // A cancel, the network or the server, and tandem's own refusals (no such base branch)
+        // would fail a fresh clone too; anything else is the copy's own damage.
+        if (context.signal?.aborted || (error instanceof TandemError && !(error instanceof GitCommandError))) throw error;
+        this.#logger.warn({ repo: context.repoLabel, dir: context.dir, err: error }, 'the kept working copy could not be reset; cloning it again');
+      }
+    }
+    await this.#clone(context);
+    return this.#checkoutBranch(context, { clean: false });
   }
-  return branches;
+
+  /** Fetches every branch; a failure of the network or the server is `git_fetch_failed`, others are git's own. */
+  async #fetch(context: OpenContext): Promise<void> {
+    try {
+      // The URL itself, not the copy's `origin`: the template may have changed since the copy was
+      // cloned. The refspec is the one a clone configures; the URL holds no credentials.
+      await this.#remoteGit(context, context.dir)(['fetch', '--prune', '--quiet', context.remoteUrl, '+refs/heads/*:refs/remotes/origin/*']);
+    } catch (error) {
+      if (!isTransientGitFailure(error)) throw error;
+      throw gitFailure('git_fetch_failed', `fetching ${context.repoLabel} failed`, error, this.#options.token);
+    }
+  }
+
+  /** Clones beside the slot and renames, so a failed clone never looks like a working copy. */
+  async #clone(context: OpenContext): Promise<void> {
+    const { dir, repoLabel, remoteUrl } = context;
+    const partial = join(dirname(dir), `.${basename(dir)}.partial-${randomBytes(4).toString('hex')}`);
+    await rm(dir, { recursive: true, force: true });
+    try {
+      // `clone -c` writes the committer identity into the new repository's config as it is made.
+      const identity = Object.entries(checkoutConfig).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+      await this.#remoteGit(context, dirname(dir))(['clone', '--quiet', '--no-checkout', ...identity, '--', remoteUrl, partial]);
+      // Installed dependencies and caches are never part of a task's commits.
+      await mkdir(join(partial, '.git', 'info'), { recursive: true });
+      await appendFile(join(partial, '.git', 'info', 'exclude'), `\n# tandem: generated by dependency installs and test runs\n${generatedPaths.join('\n')}\n`);
+      await rename(partial, dir);
+    } catch (error) {
+      await rm(partial, { recursive: true, force: true });
+      throw gitFailure(
+        'git_clone_failed',
+        `cloning ${repoLabel} from ${remoteUrl} failed`,
+        error,
+        this.#options.token,
+        `Check that ${repoLabel} exists there, that GIT_REMOTE_URL points at the right host, and that GITHUB_TOKEN can read it`,
+      );
+    }
+    this.#logger.info({ repo: repoLabel, dir }, 'repository cloned');
+  }
+
+  /** Checks the task branch out: the remote's when it has one, else a new one at the base branch. */
+  async #checkoutBranch(context: OpenContext, options: { clean: boolean }): Promise<PreparedCheckout> {
+    const git = this.#createGit(context.dir, { baseEnv: this.#baseEnv, timeoutMs: this.#timeoutMs, signal: context.signal });
+    const refs = await remoteBranches(git, ['HEAD', context.branch, ...(context.baseBranch === undefined ? [] : [context.baseBranch])]);
+    const baseBranch = context.baseBranch ?? defaultBranch(refs, context.repoLabel);
+    if (baseBranch === context.branch) {
+      throw new TandemError('invalid_branch', `the task branch "${context.branch}" must differ from the base branch`);
+    }
+    // `origin/HEAD` resolves to its branch's commit, so the default branch needs no lookup of its own.
+    const originHead = refs.get('HEAD');
+    const base = refs.get(baseBranch) ?? (originHead?.symref === `${remotePrefix}${baseBranch}` ? originHead : undefined);
+    if (base === undefined) {
+      throw new TandemError('base_branch_missing', `${context.repoLabel} has no branch "${baseBranch}" to start from`);
+    }
+    const remoteTaskBranch = refs.get(context.branch);
+    const existedOnRemote = remoteTaskBranch !== undefined;
+    const start = `refs/remotes/origin/${existedOnRemote ? context.branch : baseBranch}`;
+    await git(['checkout', '--quiet', '--force', '--no-track', '-B', context.branch, start]);
+    // Whatever an earlier task left that git does not track, ignored files included.
+    if (options.clean) await git(['clean', '--quiet', '-ffdx']);
+    return {
+      baseBranch,
+      existedOnRemote,
+      // HEAD is where it was checked out; a new branch starts at its base, so that is also their merge-base.
+      head: (remoteTaskBranch ?? base).commit,
+      mergeBase: existedOnRemote ? undefined : base.commit,
+    };
+  }
+
+  #remoteGit(context: OpenContext, cwd: string): GitRunner {
+    return this.#createGit(cwd, {
+      baseEnv: this.#baseEnv,
+      auth: { remoteUrl: context.remoteUrl, token: this.#options.token },
+      timeoutMs: this.#timeoutMs,
+      signal: context.signal,
+    });
+  }
 }
 
-/** The branch `origin/HEAD` names; a clone of an empty repository has none. */
-function defaultBranch(refs: ReadonlyMap<string, RemoteBranch>, repoLabel: string): string {
-  const head = refs.get('HEAD')?.symref ?? '';
-  if (!head.startsWith(remotePrefix)) {
-    throw new TandemError('base_branch_missing', `could not tell the default branch of ${repoLabel}; is the repository empty?`);
-  }
-  return head.slice(remotePrefix.length);
+interface OpenContext extends OpenCheckoutInput {
+  /** The slot's directory. */
+  dir: string;
+  repoLabel: string;
+  /** The remote without credentials. */
+  remoteUrl: string;
+}
+
+/** A working copy left by an earlier task (a cheap check; a broken one is cloned again when it fails). */
+async function isWorkingCopy(dir: string): Promise<boolean> {
+  return stat(join(dir, '.git', 'HEAD')).then(
+    (entry) => entry.isFile(),
+    () => false,
+  );
 }

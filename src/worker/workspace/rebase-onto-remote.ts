@@ -8,6 +8,8 @@ export interface RebaseOntoRemoteInput {
   git: GitRunner;
   /** Runs git in the working copy, authenticated for the remote. */
   remoteGit: GitRunner;
+  /** The remote itself, without credentials. */
+  remoteUrl: string;
   branch: string;
   /** Where the task's own commits start: what it last pushed, or where it started. */
   ownBase: string;
@@ -27,7 +29,7 @@ export async function rebaseOntoRemote(input: RebaseOntoRemoteInput): Promise<st
   // Read before the fetch, which moves the remote-tracking ref `ownBase` may name.
   const ownBase = (await gitText(git, ['rev-parse', '--verify', `${input.ownBase}^{commit}`])).trim();
   try {
-    await input.remoteGit(['fetch', '--quiet', 'origin', `+refs/heads/${branch}:${remoteRef}`]);
+    await input.remoteGit(['fetch', '--quiet', input.remoteUrl, `+refs/heads/${branch}:${remoteRef}`]);
   } catch (error) {
     throw gitFailure('git_fetch_failed', `fetching ${branch} of ${repoLabel} after a rejected push failed`, error, token);
   }

@@ -55,7 +55,7 @@ export interface TaskCheckout {
    */
   push(): Promise<void>;
   headSha(): Promise<string>;
-  /** Removes the working copy. */
+  /** Hands the working copy back for the repository's next task (which resets it). Idempotent. */
   dispose(): Promise<void>;
 }
 
@@ -68,7 +68,7 @@ export interface OpenCheckoutInput {
   signal?: AbortSignal;
 }
 
-/** Where tasks get their working copies: one cached mirror per repo, one checkout per task. */
+/** Where tasks get their working copies: kept per repository, one task at a time each. */
 export interface Workspace {
   open(input: OpenCheckoutInput): Promise<TaskCheckout>;
 }

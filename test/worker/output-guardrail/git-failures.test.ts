@@ -20,7 +20,7 @@ test('a corrupt object fails the check with git_command_failed (never a pass), n
   await writeFile(object, 'not a zlib stream');
 
   const error = await rejectsWith(checkOutgoingChanges({ repoDir: repo.dir, baseRef: repo.base }), 'git_command_failed');
-  assert.match(error.message, /^git diff-tree exited 128: .*unable to unpack/);
+  assert.match(error.message, /^git log exited 128: .*unable to unpack/);
   assert.equal(error.retryable, false, 'the same working copy would fail the same way');
   assert.ok(error.cause instanceof Error);
   assert.match((error.cause as Error).message, new RegExp(`loose object ${tree} .* is corrupt`));
@@ -29,7 +29,7 @@ test('a corrupt object fails the check with git_command_failed (never a pass), n
 test('a base the working copy lacks is git_command_failed naming the command', async (t) => {
   const repo = await createGuardrailRepo(t);
   const error = await rejectsWith(checkOutgoingChanges({ repoDir: repo.dir, baseRef: 'refs/remotes/origin/gone' }), 'git_command_failed');
-  assert.match(error.message, /^git rev-list exited 128: .*refs\/remotes\/origin\/gone/);
+  assert.match(error.message, /^git log exited 128: .*refs\/remotes\/origin\/gone/);
   assert.equal(error.retryable, false);
 });
 

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { parseAddedLines } from '../../../src/worker/output-guardrail/commit-changes.ts';
 import { OutputBlockedError, describeFinding } from '../../../src/worker/output-guardrail/output-guardrail.ts';
 import { createGuardrailRepo, fakeGitHubToken, findingsOf, summaries } from './guardrail-repo.ts';
+import { git } from '../../kit/git-repos.ts';
 
 const fakeSlackToken = ['xo', 'xb-', '2048', '-', '99812', '-', 'Hq8ZtR2mKp4Vx7Nc'].join('');
 
@@ -96,4 +97,22 @@ test('added lines are read from the patch with their numbers, quoted file names 
     { path: 'src/x.js', lines: [{ number: 3, text: 'three' }, { number: 4, text: '+four' }] },
     { path: 'dir with space/"q"\tname é.txt', lines: [{ number: 1, text: 'one' }] },
   ]);
+});
+
+test('every commit of a longer range is read at once and each finding names its commit, merges and odd file names included', async (t) => {
+  const repo = await createGuardrailRepo(t);
+  const first = await repo.commit({ 'src/one.js': 'export const one = 1;\n' });
+  // A side branch carries the secret, in a file whose name needs quoting; the task branch merges it.
+  await git(repo.dir, 'checkout', '--quiet', '-b', 'side', repo.base);
+  const side = await repo.commit({ 'odd\tname "x".txt': `token ${fakeGitHubToken}\n` });
+  await git(repo.dir, 'checkout', '--quiet', 'main');
+  await git(repo.dir, 'merge', '--quiet', '--no-ff', '--no-edit', 'side');
+  const merge = await git(repo.dir, 'rev-parse', 'HEAD');
+  const last = await repo.commit({ 'src/two.js': `export const two = "${fakeSlackToken}";\n` });
+  assert.ok(first && side && merge && last);
+
+  const findings = findingsOf(await repo.check());
+  const byCommit = findings.map((finding) => `${finding.commit === side ? 'side' : finding.commit === merge ? 'merge' : finding.commit === last ? 'last' : finding.commit} ${finding.path}:${finding.line}`);
+  // The side commit and the merge (against its first parent) add the same line: one finding, the later commit's.
+  assert.deepEqual(byCommit.sort(), ['last src/two.js:1', 'merge odd\tname "x".txt:1']);
 });

@@ -11,7 +11,7 @@ const author = { name: 'Mina Park', email: 'mina@example.com' };
 test('a new task branch is cut from main, edited, committed and pushed', async (t) => {
   const { remotes, root, workspace } = await createWorkspaceFixture(t);
   const checkout = await workspace.open({ taskId: 'task-one', repo, branch: 'tandem/task-one' });
-  assert.equal(checkout.dir, join(root, 'tasks', 'task-one'));
+  assert.equal(checkout.dir, join(root, 'checkouts', 'acme', 'api', '0'));
   assert.equal(checkout.baseBranch, 'main');
   assert.equal(checkout.existedOnRemote, false);
   assert.deepEqual(await checkout.listFiles(), ['.gitignore', 'README.md', 'src/users.ts']);
@@ -48,7 +48,7 @@ test('opening the same branch again continues from what was pushed', async (t) =
   await first.push();
   await first.dispose();
   await first.dispose(); // idempotent
-  await assert.rejects(stat(first.dir), { code: 'ENOENT' });
+
 
   const second = await workspace.open({ taskId: 'task-two', repo, branch: 'tandem/task-two' });
   assert.equal(second.existedOnRemote, true);
@@ -58,6 +58,7 @@ test('opening the same branch again continues from what was pushed', async (t) =
   const secondSha = await second.commit('Second iteration', author);
   await second.push();
   assert.equal(await git(second.dir, 'rev-parse', 'HEAD~1'), firstSha);
+  assert.equal(second.dir, first.dir, 'the working copy the first iteration left is taken again');
   assert.equal(await git(second.dir, 'ls-remote', 'origin', 'refs/heads/tandem/task-two'), `${secondSha}\trefs/heads/tandem/task-two`);
 });
 
@@ -230,4 +231,22 @@ test('invalid task ids and repositories are refused before touching the disk', a
     workspace.open({ taskId: 'task-missing', repo: { owner: 'acme', name: 'nope' }, branch: 'tandem/x' }),
     (error) => isTandemError(error) && error.code === 'git_clone_failed' && /acme\/nope/.test(error.message) && !error.retryable,
   );
+});
+
+test('the file list is read once and again after every edit or commit, so what a test run wrote shows from the next commit', async (t) => {
+  const { workspace } = await createWorkspaceFixture(t);
+  const checkout = await workspace.open({ taskId: 'task-list', repo, branch: 'tandem/task-list' });
+  const seeded = ['.gitignore', 'README.md', 'src/users.ts'];
+  assert.deepEqual(await checkout.listFiles(), seeded);
+  const listed = await checkout.listFiles();
+  listed.push('changed by the caller');
+  assert.deepEqual(await checkout.listFiles(), seeded, 'callers get copies');
+
+  await checkout.applyEdits([{ path: 'src/new.ts', action: 'write', content: 'export {};\n' }]);
+  assert.deepEqual(await checkout.listFiles(), ['.gitignore', 'README.md', 'src/new.ts', 'src/users.ts']);
+  // A test run writes a snapshot beside the code; the step then commits, as every Coder attempt does.
+  await writeFile(join(checkout.dir, 'src', 'users.snap'), 'snapshot\n');
+  const sha = await checkout.commit('Coder attempt', author);
+  assert.equal(sha, await git(checkout.dir, 'rev-parse', 'HEAD'), 'the sha read from git’s summary line is HEAD');
+  assert.deepEqual(await checkout.listFiles(), ['.gitignore', 'README.md', 'src/new.ts', 'src/users.snap', 'src/users.ts']);
 });

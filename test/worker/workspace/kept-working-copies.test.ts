@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createRemoteRoot, git } from '../../kit/git-repos.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { KeyedLock } from '../../../src/worker/workspace/keyed-lock.ts';
+import { GitWorkspace } from '../../../src/worker/workspace/git-workspace.ts';
+import { createWorkspaceFixture, pushFromElsewhere, repo, seedFiles } from './workspace-fixture.ts';
+
+/** A logger whose lines the test reads back. */
+function recordedLogger() {
+  const lines: Array<{ msg: string }> = [];
+  const logger = createLogger({ level: 'debug', destination: { write: (line: string) => lines.push(JSON.parse(line)) } });
+  return { logger, messages: () => lines.map((line) => line.msg) };
+}
+
+test('a repository is cloned once, then fetched into the kept working copy: new commits show, deleted branches are pruned', async (t) => {
+  const { logger, messages } = recordedLogger();
+  const { remotes, root, workspace } = await createWorkspaceFixture(t, { logger });
+  const stale = await remotes.clone(repo.owner, repo.name);
+  await git(stale, 'push', 'origin', 'HEAD:refs/heads/stale');
+
+  const first = await workspace.open({ taskId: 'task-m1', repo, branch: 'tandem/task-m1' });
+  assert.equal(first.dir, join(root, 'checkouts', 'acme', 'api', '0'));
+  assert.match(await git(first.dir, 'for-each-ref', '--format=%(refname)'), /refs\/remotes\/origin\/stale/);
+  const inodeBefore = (await stat(join(first.dir, '.git'))).ino;
+  await first.dispose();
+
+  const newSha = await pushFromElsewhere(remotes, 'main', { 'CHANGELOG.md': 'pagination\n' });
+  await git(stale, 'push', 'origin', ':refs/heads/stale');
+
+  const second = await workspace.open({ taskId: 'task-m2', repo, branch: 'tandem/task-m2' });
+  assert.equal(second.dir, first.dir, 'the next task takes the same working copy');
+  assert.equal((await stat(join(second.dir, '.git'))).ino, inodeBefore, 'the working copy was not cloned again');
+  assert.doesNotMatch(await git(second.dir, 'for-each-ref', '--format=%(refname)'), /refs\/remotes\/origin\/stale/, 'pruned');
+  assert.equal(await second.headSha(), newSha, 'the task branch starts from the new main');
+  assert.equal(await git(second.dir, 'rev-parse', '--abbrev-ref', 'HEAD'), 'tandem/task-m2');
+  assert.equal(await second.readFile('CHANGELOG.md'), 'pagination\n');
+  assert.deepEqual(messages().filter((message) => message === 'repository cloned'), ['repository cloned'], 'cloned once, not once per task');
+});
+
+test('nothing an earlier task left in the working copy reaches the next task', async (t) => {
+  const { workspace } = await createWorkspaceFixture(t);
+  const first = await workspace.open({ taskId: 'task-l1', repo, branch: 'tandem/task-l1' });
+  // What a task leaves behind: an uncommitted edit, a staged file, an untracked file, ignored
+  // build output, installed dependencies, a nested repository, a deleted tracked file.
+  await first.applyEdits([
+    { path: 'src/users.ts', action: 'replace', search: 'return [];', replace: 'return ["leaked"];' },
+    { path: 'staged.ts', action: 'write', content: 'staged\n' },
+    { path: 'scratch.txt', action: 'write', content: 'untracked\n' },
+    { path: 'README.md', action: 'delete' },
+  ]);
+  await git(first.dir, 'add', 'staged.ts');
+  await mkdir(join(first.dir, 'dist'), { recursive: true });
+  await writeFile(join(first.dir, 'dist', 'bundle.js'), 'ignored build output\n');
+  await mkdir(join(first.dir, 'node_modules', 'left-pad'), { recursive: true });
+  await writeFile(join(first.dir, 'node_modules', 'left-pad', 'index.js'), 'module.exports = "poisoned";\n');
+  await mkdir(join(first.dir, 'vendor', 'nested'), { recursive: true });
+  await git(join(first.dir, 'vendor', 'nested'), 'init', '--quiet');
+  // A git child killed mid-command leaves its lock behind.
+  await writeFile(join(first.dir, '.git', 'index.lock'), '');
+  await first.dispose();
+
+  const second = await workspace.open({ taskId: 'task-l2', repo, branch: 'tandem/task-l2' });
+  assert.equal(second.dir, first.dir);
+  assert.deepEqual(await second.listFiles(), ['.gitignore', 'README.md', 'src/users.ts']);
+  assert.equal(await second.readFile('src/users.ts'), seedFiles['src/users.ts']);
+  assert.equal(await git(second.dir, 'status', '--porcelain', '--ignored'), '', 'no ignored or untracked file is left');
+  await assert.rejects(stat(join(second.dir, 'node_modules')), { code: 'ENOENT' });
+  await assert.rejects(stat(join(second.dir, 'vendor')), { code: 'ENOENT' });
+  assert.equal(await second.commit('Nothing changed', { name: 'tandem', email: 'tandem@localhost' }), undefined);
+});
+
+test('a kept working copy that cannot be reset is cloned again', async (t) => {
+  const { logger, messages } = recordedLogger();
+  const { workspace } = await createWorkspaceFixture(t, { logger });
+  const first = await workspace.open({ taskId: 'task-b1', repo, branch: 'tandem/task-b1' });
+  await first.dispose();
+  // The index is garbage: every command that reads it fails.
+  await writeFile(join(first.dir, '.git', 'index'), 'not an index');
+
+  const second = await workspace.open({ taskId: 'task-b2', repo, branch: 'tandem/task-b2' });
+  assert.deepEqual(await second.listFiles(), ['.gitignore', 'README.md', 'src/users.ts']);
+  assert.equal(await git(second.dir, 'fsck', '--no-progress'), '');
+  assert.equal(messages().filter((message) => message === 'repository cloned').length, 2);
+  assert.ok(messages().includes('the kept working copy could not be reset; cloning it again'));
+});
+
+test('a kept working copy fetches from the remote the template names now, not the one it was cloned from', async (t) => {
+  const { root, workspace } = await createWorkspaceFixture(t);
+  const first = await workspace.open({ taskId: 'task-u1', repo, branch: 'tandem/task-u1' });
+  await first.dispose();
+
+  // The same repository moved: GIT_REMOTE_URL now names another host with one more commit.
+  const moved = await createRemoteRoot();
+  t.after(() => moved.remove());
+  await moved.createRepo(repo.owner, repo.name, seedFiles);
+  const movedSha = await pushFromElsewhere(moved, 'main', { 'MOVED.md': 'new home\n' });
+  const movedWorkspace = new GitWorkspace({ root, remoteUrlTemplate: moved.urlTemplate });
+  const second = await movedWorkspace.open({ taskId: 'task-u2', repo, branch: 'tandem/task-u2' });
+  assert.equal(second.dir, first.dir);
+  assert.equal(await second.headSha(), movedSha);
+  assert.equal(await second.readFile('MOVED.md'), 'new home\n');
+  await second.push();
+  assert.deepEqual((await moved.branches(repo.owner, repo.name)).sort(), ['main', 'tandem/task-u2'], 'the push went to the new remote too');
+});
+
+test('tasks running at once each get a working copy of their own, across workspaces sharing a root; a freed one is taken next', async (t) => {
+  const { logger, messages } = recordedLogger();
+  const { root, remotes, workspace } = await createWorkspaceFixture(t, { logger });
+  // A second worker process on the same WORKSPACE_DIR, as another Mac Mini sharing a disk would be.
+  const otherWorker = new GitWorkspace({ root, remoteUrlTemplate: remotes.urlTemplate, logger });
+  const taskIds = ['task-c1', 'task-c2', 'task-c3', 'task-c4'];
+  const checkouts = await Promise.all(
+    taskIds.map((taskId, index) => (index % 2 === 0 ? workspace : otherWorker).open({ taskId, repo, branch: `tandem/${taskId}` })),
+  );
+  assert.deepEqual(checkouts.map((checkout) => checkout.dir).sort(), ['0', '1', '2', '3'].map((slot) => join(root, 'checkouts', 'acme', 'api', slot)));
+  for (const [index, checkout] of checkouts.entries()) {
+    assert.deepEqual(await checkout.listFiles(), ['.gitignore', 'README.md', 'src/users.ts']);
+    assert.equal(await git(checkout.dir, 'rev-parse', '--abbrev-ref', 'HEAD'), `tandem/${taskIds[index]}`);
+  }
+  await checkouts[2]!.dispose();
+  const next = await otherWorker.open({ taskId: 'task-c5', repo, branch: 'tandem/task-c5' });
+  assert.equal(next.dir, checkouts[2]!.dir, 'the freed working copy is reused');
+  assert.equal(messages().filter((message) => message === 'repository cloned').length, 4, 'one clone per working copy, none for the reuse');
+});
+
+test('a working copy whose holder died (a stale lock) is taken over', async (t) => {
+  const { root, workspace } = await createWorkspaceFixture(t);
+  const first = await workspace.open({ taskId: 'task-s1', repo, branch: 'tandem/task-s1' });
+  await first.dispose();
+  // A worker that died holding slot 0 left its lock, last refreshed long ago.
+  const lock = join(root, 'checkouts', 'acme', 'api', '0.lock');
+  await mkdir(lock);
+  const longAgo = new Date(Date.now() - 10 * 60_000);
+  await utimes(lock, longAgo, longAgo);
+
+  const second = await workspace.open({ taskId: 'task-s2', repo, branch: 'tandem/task-s2' });
+  assert.equal(second.dir, first.dir);
+  assert.equal(second.existedOnRemote, false);
+});
+
+test('a keyed lock runs actions for one key one at a time, in order, and other keys freely', async () => {
+  const lock = new KeyedLock();
+  const events: string[] = [];
+  const action = (name: string, delayMs: number) => async () => {
+    events.push(`${name} start`);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    events.push(`${name} end`);
+    return name;
+  };
+  const failing = lock.run('a', async () => {
+    events.push('a0 start');
+    throw new Error('boom');
+  });
+  const results = await Promise.all([
+    failing.catch((error: Error) => error.message),
+    lock.run('a', action('a1', 30)),
+    lock.run('a', action('a2', 1)),
+    lock.run('b', action('b1', 1)),
+  ]);
+  assert.deepEqual(results, ['boom', 'a1', 'a2', 'b1']);
+  assert.ok(events.indexOf('a1 end') < events.indexOf('a2 start'), 'a2 waited for a1');
+  assert.ok(events.indexOf('b1 end') < events.indexOf('a1 end'), 'b did not wait for a');
+});
