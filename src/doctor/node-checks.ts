@@ -14,17 +14,28 @@ export function checkNode(version: string): DoctorCheck {
   );
 }
 
-/** `git`: `git --version` runs (the worker's checkouts, and the console's local repository). */
+/** The oldest git tandem runs on: the output guardrail reads merges with `git log --diff-merges=first-parent` (2.31). */
+export const minimumGitVersion = '2.31';
+
+const installGit = 'install git: `xcode-select --install` or `brew install git` (macOS), `sudo apt-get install git` (Debian/Ubuntu)';
+
+/** `git`: `git --version` runs and is 2.31 or newer (the worker's checkouts, and the console's local repository). */
 export async function checkGit(context: DoctorContext): Promise<DoctorCheck> {
+  let version: string;
   try {
     const { stdout } = await context.exec(context.gitBinary, ['--version'], { env: context.environment, timeoutMs: context.timeoutMs });
-    return passed('git', stdout.trim().replace(/^git version\s*/, '') || 'found');
+    version = stdout.trim().replace(/^git version\s*/, '');
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     return failed(
       'git',
       missing ? `\`${context.gitBinary}\` is not on the PATH` : `\`${context.gitBinary} --version\` failed (${reasonOf(error, context.timeoutMs)})`,
-      'install git: `xcode-select --install` or `brew install git` (macOS), `sudo apt-get install git` (Debian/Ubuntu)',
+      installGit,
     );
   }
+  const number = /^\d+(\.\d+)+/.exec(version)?.[0];
+  if (number !== undefined && compareVersions(number, minimumGitVersion) < 0) {
+    return failed('git', `${version} is too old: tandem needs git ${minimumGitVersion} or newer`, installGit);
+  }
+  return passed('git', version || 'found');
 }

@@ -375,10 +375,15 @@ describe('tandem doctor', () => {
     assertPassed(report, 'GitHub acme/api');
   });
 
-  test('an old Node and a missing git are ✗ with how to install them', async () => {
+  test('an old Node, a missing git and an old git are ✗ with how to install them', async () => {
     const report = await doctor(goodEnvironment(), { nodeVersion: 'v18.19.0', gitBinary: join(scratch, 'no-such-git') });
     assertFailed(report, 'Node', { detail: /^18\.19\.0 is too old: tandem needs 20\.12 or newer$/, fix: /install Node 20\.12 or newer/ });
     assertFailed(report, 'git', { detail: /is not on the PATH/, fix: /sudo apt-get install git/ });
     assertPassed(report, 'Slack bot token');
+
+    const oldGit = join(scratch, 'old-git');
+    await writeFile(oldGit, '#!/bin/sh\necho "git version 2.30.9"\n', { mode: 0o755 });
+    const withOldGit = await doctor(goodEnvironment(), { gitBinary: oldGit });
+    assertFailed(withOldGit, 'git', { detail: /^2\.30\.9 is too old: tandem needs git 2\.31 or newer$/, fix: /brew install git/ });
   });
 });
