@@ -57,7 +57,7 @@ export class GitCheckout implements TaskCheckout {
    * task and commits made here only add to HEAD, so it holds until a rebase.
    */
   #mergeBaseRef: string | undefined;
-  /** The last file listing; the working tree changes through `applyEdits`, and `commit` follows every test run. */
+  /** The last file listing; the working tree changes through `applyEdits` and a rebase, and `commit` follows every test run. */
   #files: string[] | undefined;
   /** The diff of the last merge-base and HEAD asked for. */
   #changes: CommittedChanges | undefined;
@@ -195,6 +195,7 @@ export class GitCheckout implements TaskCheckout {
     this.#pushedHead = remoteHead;
     this.#head = undefined;
     this.#mergeBaseRef = undefined;
+    this.#files = undefined;
   }
 
   #remoteGit(): GitRunner {
