@@ -24,15 +24,18 @@ export async function codeStep(run: TaskRun): Promise<'passed' | 'stuck'> {
     state.phaseAttempts += 1;
     state.attempts += 1;
     const comments = state.pendingComments;
-    await run.hooks.progress({
-      persona: 'coder',
-      phase: 'start',
-      text: `Coder · attempt ${state.phaseAttempts}/${maximum}${comments.length ? ` · addressing ${comments.length} review comments` : ''}`,
-      round: state.round,
-      attempt: state.phaseAttempts,
-    });
+    const [tree, diff] = await Promise.all([
+      checkout.listFiles(),
+      checkout.diff(),
+      run.hooks.progress({
+        persona: 'coder',
+        phase: 'start',
+        text: `Coder · attempt ${state.phaseAttempts}/${maximum}${comments.length ? ` · addressing ${comments.length} review comments` : ''}`,
+        round: state.round,
+        attempt: state.phaseAttempts,
+      }),
+    ]);
     const failingOutput = state.lastTest && !state.lastTest.passed ? state.lastTest.outputTail : undefined;
-    const [tree, diff] = await Promise.all([checkout.listFiles(), checkout.diff()]);
     const changing = changedPaths(diff);
     const answer = await run.dependencies.personas.call({
       persona: 'coder',

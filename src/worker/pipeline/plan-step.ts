@@ -9,8 +9,10 @@ import { clip, type TaskRun } from './task-run.ts';
  */
 export async function planStep(run: TaskRun): Promise<'planned' | 'needs_knowledge'> {
   const { job, checkout } = run;
-  await run.hooks.progress({ persona: 'planner', phase: 'start', text: 'Planner is reading the repository' });
-  const tree = await checkout.listFiles();
+  const [tree] = await Promise.all([
+    checkout.listFiles(),
+    run.hooks.progress({ persona: 'planner', phase: 'start', text: 'Planner is reading the repository' }),
+  ]);
   const plan = await run.dependencies.personas.call({
     persona: 'planner',
     schema: plannerAnswerSchema,

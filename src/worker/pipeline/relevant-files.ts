@@ -44,6 +44,9 @@ function score(path: string, words: Set<string>, mentioned: string): number {
   return total;
 }
 
+/** Files read at once while choosing (the reads are local file reads: a few overlap well). */
+const readAhead = 4;
+
 /**
  * The files a persona should see, chosen by the worker: files the text names by path,
  * manifests and the README, then files whose names match identifiers in the text —
@@ -66,15 +69,21 @@ export async function selectRelevantFiles(input: {
     .sort((left, right) => right.score - left.score || left.path.localeCompare(right.path));
 
   const chosen: { path: string; content: string }[] = [];
+  const limit = input.maxFiles ?? 16;
   let remaining = input.budgetTokens;
-  for (const { path } of ranked) {
-    if (chosen.length >= (input.maxFiles ?? 16)) break;
-    const content = await input.read(path);
-    if (content === undefined || content.includes('\u0000')) continue;
-    const cost = estimateTokens(content) + estimateTokens(path) + 8;
-    if (cost > remaining) continue;
-    chosen.push({ path, content });
-    remaining -= cost;
+  // Read a few files at a time ahead of the choice, which still goes in rank order.
+  for (let start = 0; start < ranked.length && chosen.length < limit; start += readAhead) {
+    const window = ranked.slice(start, start + readAhead);
+    const contents = await Promise.all(window.map(({ path }) => input.read(path)));
+    for (const [index, { path }] of window.entries()) {
+      const content = contents[index];
+      if (chosen.length >= limit) break;
+      if (content === undefined || content.includes('\u0000')) continue;
+      const cost = estimateTokens(content) + estimateTokens(path) + 8;
+      if (cost > remaining) continue;
+      chosen.push({ path, content });
+      remaining -= cost;
+    }
   }
   return chosen;
 }

@@ -59,8 +59,8 @@ export class GitCheckout implements TaskCheckout {
   #mergeBaseRef: string | undefined;
   /** The last file listing; the working tree changes through `applyEdits` and a rebase, and `commit` follows every test run. */
   #files: string[] | undefined;
-  /** The diff of the last merge-base and HEAD asked for. */
-  #changes: CommittedChanges | undefined;
+  /** The diff of the last merge-base and HEAD asked for, read or being read. */
+  #changes: { base: string; head: string; changes: Promise<CommittedChanges> } | undefined;
   readonly #createGit: GitRunnerFactory;
 
   constructor(options: GitCheckoutOptions) {
@@ -114,8 +114,15 @@ export class GitCheckout implements TaskCheckout {
   /** The branch's commits against the merge-base; two commits' difference never changes, so it is kept until HEAD moves. */
   async #committedChanges(): Promise<CommittedChanges> {
     const [base, head] = await Promise.all([this.#mergeBase(), this.headSha()]);
-    if (this.#changes?.base !== base || this.#changes.head !== head) this.#changes = await committedChanges(this.#git(), base, head);
-    return this.#changes;
+    if (this.#changes?.base !== base || this.#changes.head !== head) {
+      const changes = committedChanges(this.#git(), base, head);
+      this.#changes = { base, head, changes };
+      // A failed read (a cancel, a time limit) is not kept: the next caller asks git again.
+      changes.catch(() => {
+        if (this.#changes?.changes === changes) this.#changes = undefined;
+      });
+    }
+    return this.#changes.changes;
   }
 
   async commit(message: string, author: GitAuthor): Promise<string | undefined> {
@@ -139,6 +146,8 @@ export class GitCheckout implements TaskCheckout {
     this.#head = /^\[[^\]\n]* ([0-9a-f]{40}|[0-9a-f]{64})\] /.exec(summary)?.[1];
     const sha = await this.headSha();
     this.#options.logger.info({ repo: this.#options.repoLabel, branch: this.branch, sha }, 'task commit made');
+    // Every step reads the branch's diff after its commit: git reads it while the push is checked and sent.
+    this.#committedChanges().catch(() => undefined);
     return sha;
   }
 
@@ -209,6 +218,8 @@ export class GitCheckout implements TaskCheckout {
   }
 
   async dispose(): Promise<void> {
+    // No git of this task may still read the copy once the next task has it.
+    await this.#changes?.changes.catch(() => undefined);
     await this.#options.release();
   }
 

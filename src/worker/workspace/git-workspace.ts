@@ -122,8 +122,13 @@ export class GitWorkspace implements Workspace {
     if (await isWorkingCopy(context.dir)) {
       await Promise.all(staleGitState.map((entry) => rm(join(context.dir, '.git', entry), { recursive: true, force: true })));
       try {
-        await this.#fetch(context);
-        return await this.#checkoutBranch(context, { clean: true });
+        // The fetch writes refs and objects, the clean only removes what git does not track
+        // (ignored files included): they run side by side, and the checkout after them leaves
+        // exactly the branch's files.
+        const [fetched, cleaned] = await Promise.allSettled([this.#fetch(context), this.#git(context)(['clean', '--quiet', '-ffdx'])]);
+        if (fetched.status === 'rejected') throw fetched.reason;
+        if (cleaned.status === 'rejected') throw cleaned.reason;
+        return await this.#checkoutBranch(context);
       } catch (error) {
         // A cancel, the network or the server, and tandem's own refusals (no such base branch)
         // would fail a fresh clone too; anything else is the copy's own damage.
@@ -132,7 +137,7 @@ export class GitWorkspace implements Workspace {
       }
     }
     await this.#clone(context);
-    return this.#checkoutBranch(context, { clean: false });
+    return this.#checkoutBranch(context);
   }
 
   /** Fetches every branch; a failure of the network or the server is `git_fetch_failed`, others are git's own. */
@@ -174,8 +179,8 @@ export class GitWorkspace implements Workspace {
   }
 
   /** Checks the task branch out: the remote's when it has one, else a new one at the base branch. */
-  async #checkoutBranch(context: OpenContext, options: { clean: boolean }): Promise<PreparedCheckout> {
-    const git = this.#createGit(context.dir, { baseEnv: this.#baseEnv, timeoutMs: this.#timeoutMs, signal: context.signal });
+  async #checkoutBranch(context: OpenContext): Promise<PreparedCheckout> {
+    const git = this.#git(context);
     const refs = await remoteBranches(git, ['HEAD', context.branch, ...(context.baseBranch === undefined ? [] : [context.baseBranch])]);
     const baseBranch = context.baseBranch ?? defaultBranch(refs, context.repoLabel);
     if (baseBranch === context.branch) {
@@ -191,8 +196,6 @@ export class GitWorkspace implements Workspace {
     const existedOnRemote = remoteTaskBranch !== undefined;
     const start = `refs/remotes/origin/${existedOnRemote ? context.branch : baseBranch}`;
     await git(['checkout', '--quiet', '--force', '--no-track', '-B', context.branch, start]);
-    // Whatever an earlier task left that git does not track, ignored files included.
-    if (options.clean) await git(['clean', '--quiet', '-ffdx']);
     return {
       baseBranch,
       existedOnRemote,
@@ -200,6 +203,10 @@ export class GitWorkspace implements Workspace {
       head: (remoteTaskBranch ?? base).commit,
       mergeBase: existedOnRemote ? undefined : base.commit,
     };
+  }
+
+  #git(context: OpenContext): GitRunner {
+    return this.#createGit(context.dir, { baseEnv: this.#baseEnv, timeoutMs: this.#timeoutMs, signal: context.signal });
   }
 
   #remoteGit(context: OpenContext, cwd: string): GitRunner {
