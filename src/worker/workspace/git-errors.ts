@@ -20,6 +20,15 @@ export function isTransientGitFailure(error: unknown): boolean {
   return transientFailure.test(text);
 }
 
+/**
+ * Whether a failure concerns the remote (the network, the server, the repository or the
+ * credentials) rather than the local repository, which cloning again could mend.
+ */
+export function isRemoteGitFailure(error: unknown): boolean {
+  if (isTransientGitFailure(error)) return true;
+  return permanentFailure.test(error instanceof GitCommandError ? error.output : error instanceof Error ? error.message : String(error));
+}
+
 /** git's own words, one line, without the token, short enough for a log line or a Slack reply. */
 export function gitFailureText(error: unknown, token: string | undefined): string {
   if (error instanceof GitCommandError && error.stopped !== undefined) return stoppedText[error.stopped];

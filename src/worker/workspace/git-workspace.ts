@@ -9,7 +9,7 @@ import { CheckoutPool } from './checkout-pool.ts';
 import type { Environment } from './git-auth.ts';
 import { defaultGitTimeoutMs } from './git-client.ts';
 import { GitCheckout } from './git-checkout.ts';
-import { GitCommandError, gitFailure, isTransientGitFailure } from './git-errors.ts';
+import { GitCommandError, gitFailure, isRemoteGitFailure } from './git-errors.ts';
 import { createGitRunner, type GitRunner, type GitRunnerFactory } from './git-runner.ts';
 import { defaultBranch, remoteBranches, remotePrefix } from './remote-branches.ts';
 import type { OutputLimits } from '../output-guardrail/output-guardrail.ts';
@@ -130,8 +130,8 @@ export class GitWorkspace implements Workspace {
         if (cleaned.status === 'rejected') throw cleaned.reason;
         return await this.#checkoutBranch(context);
       } catch (error) {
-        // A cancel, the network or the server, and tandem's own refusals (no such base branch)
-        // would fail a fresh clone too; anything else is the copy's own damage.
+        // A cancel, the remote's failures and tandem's own refusals (no such base branch) would
+        // fail a fresh clone too; anything else is the copy's own damage.
         if (context.signal?.aborted || (error instanceof TandemError && !(error instanceof GitCommandError))) throw error;
         this.#logger.warn({ repo: context.repoLabel, dir: context.dir, err: error }, 'the kept working copy could not be reset; cloning it again');
       }
@@ -140,15 +140,15 @@ export class GitWorkspace implements Workspace {
     return this.#checkoutBranch(context);
   }
 
-  /** Fetches every branch; a failure of the network or the server is `git_fetch_failed`, others are git's own. */
+  /** Fetches every branch; a failure of the remote is `git_fetch_failed` (the copy is kept), others are git's own. */
   async #fetch(context: OpenContext): Promise<void> {
     try {
       // The URL itself, not the copy's `origin`: the template may have changed since the copy was
       // cloned. The refspec is the one a clone configures; the URL holds no credentials.
       await this.#remoteGit(context, context.dir)(['fetch', '--prune', '--quiet', context.remoteUrl, '+refs/heads/*:refs/remotes/origin/*']);
     } catch (error) {
-      if (!isTransientGitFailure(error)) throw error;
-      throw gitFailure('git_fetch_failed', `fetching ${context.repoLabel} failed`, error, this.#options.token);
+      if (!isRemoteGitFailure(error)) throw error;
+      throw gitFailure('git_fetch_failed', `fetching ${context.repoLabel} failed`, error, this.#options.token, remoteHint(context.repoLabel));
     }
   }
 
@@ -172,7 +172,7 @@ export class GitWorkspace implements Workspace {
         `cloning ${repoLabel} from ${remoteUrl} failed`,
         error,
         this.#options.token,
-        `Check that ${repoLabel} exists there, that GIT_REMOTE_URL points at the right host, and that GITHUB_TOKEN can read it`,
+        remoteHint(repoLabel),
       );
     }
     this.#logger.info({ repo: repoLabel, dir }, 'repository cloned');
@@ -217,6 +217,10 @@ export class GitWorkspace implements Workspace {
       signal: context.signal,
     });
   }
+}
+
+function remoteHint(repoLabel: string): string {
+  return `Check that ${repoLabel} exists there, that GIT_REMOTE_URL points at the right host, and that GITHUB_TOKEN can read it`;
 }
 
 interface OpenContext extends OpenCheckoutInput {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createRemoteRoot, git } from '../../kit/git-repos.ts';
+import { rejectsWith } from '../../kit/assertions.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { KeyedLock } from '../../../src/worker/workspace/keyed-lock.ts';
 import { GitWorkspace } from '../../../src/worker/workspace/git-workspace.ts';
@@ -163,4 +164,18 @@ test('a keyed lock runs actions for one key one at a time, in order, and other k
   assert.deepEqual(results, ['boom', 'a1', 'a2', 'b1']);
   assert.ok(events.indexOf('a1 end') < events.indexOf('a2 start'), 'a2 waited for a1');
   assert.ok(events.indexOf('b1 end') < events.indexOf('a1 end'), 'b did not wait for a');
+});
+
+test('a remote that is gone fails the fetch with what to check, and the kept working copy stays', async (t) => {
+  const { logger, messages } = recordedLogger();
+  const { remotes, workspace } = await createWorkspaceFixture(t, { logger });
+  const first = await workspace.open({ taskId: 'task-g1', repo, branch: 'tandem/task-g1' });
+  await first.dispose();
+  await rm(join(remotes.root, 'acme', 'api.git'), { recursive: true, force: true });
+
+  const error = await rejectsWith(workspace.open({ taskId: 'task-g2', repo, branch: 'tandem/task-g2' }), 'git_fetch_failed');
+  assert.match(error.message, /^fetching acme\/api failed: .*Check that acme\/api exists there/);
+  assert.equal(error.retryable, false);
+  assert.equal(await git(first.dir, 'rev-parse', '--is-inside-work-tree'), 'true', 'the copy was not thrown away');
+  assert.deepEqual(messages().filter((message) => message === 'repository cloned'), ['repository cloned']);
 });
