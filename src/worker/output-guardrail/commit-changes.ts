@@ -24,6 +24,12 @@ export interface AddedLines {
 }
 
 /**
+ * Settings a user's git config could turn against the reads below: a root commit's files
+ * must show, and no signature check may print between the records.
+ */
+const logSettings = ['-c', 'log.showRoot=true', '-c', 'log.showSignature=false'];
+
+/**
  * How every read of the outgoing commits walks and diffs them: each commit once (oldest
  * first), compared with its first parent (a merge too; a root commit with nothing), without
  * rename detection, external diff drivers or text conversion.
@@ -58,7 +64,7 @@ export interface OutgoingCommitChanges extends CommitChanges {
  * that looks like a header or a record is never mistaken for one.
  */
 export async function outgoingChanges(git: GitRunner, baseRef: string, headRef: string): Promise<OutgoingCommitChanges[]> {
-  const output = await git(['log', ...rangeOptions, '--raw', '--numstat', '-z', '--no-abbrev', `--format=${recordMarker}%H %P`, `${baseRef}..${headRef}`, '--']);
+  const output = await git([...logSettings, 'log', ...rangeOptions, '--raw', '--numstat', '-z', '--no-abbrev', `--format=${recordMarker}%H %P`, `${baseRef}..${headRef}`, '--']);
   const fields = output.toString('utf8').split('\0');
   const commits: OutgoingCommitChanges[] = [];
   let current: OutgoingCommitChanges | undefined;
@@ -103,7 +109,7 @@ export async function readBlob(git: GitRunner, blob: string): Promise<Buffer> {
 export async function addedLinesByCommit(git: GitRunner, baseRef: string, headRef: string, paths?: readonly string[]): Promise<Map<string, AddedLines[]>> {
   const pathspecs = paths ? paths.map((path) => `:(literal)${path}`) : [];
   const output = await git([
-    'log', ...rangeOptions, '-p', '-a', '-U0', '--src-prefix=a/', '--dst-prefix=b/', `--format=${recordMarker}%H %P`, `${baseRef}..${headRef}`, '--', ...pathspecs,
+    ...logSettings, 'log', ...rangeOptions, '-p', '-a', '-U0', '--src-prefix=a/', '--dst-prefix=b/', `--format=${recordMarker}%H %P`, `${baseRef}..${headRef}`, '--', ...pathspecs,
   ]);
   const byCommit = new Map<string, AddedLines[]>();
   // Every record starts on a line of its own; patch lines start with a diff marker, never with the record's.

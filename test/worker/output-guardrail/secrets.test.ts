@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseAddedLines } from '../../../src/worker/output-guardrail/commit-changes.ts';
-import { OutputBlockedError, describeFinding } from '../../../src/worker/output-guardrail/output-guardrail.ts';
+import { OutputBlockedError, checkOutgoingChanges, describeFinding } from '../../../src/worker/output-guardrail/output-guardrail.ts';
 import { createGuardrailRepo, fakeGitHubToken, findingsOf, summaries } from './guardrail-repo.ts';
 import { git } from '../../kit/git-repos.ts';
 
@@ -115,4 +115,16 @@ test('every commit of a longer range is read at once and each finding names its 
   const byCommit = findings.map((finding) => `${finding.commit === side ? 'side' : finding.commit === merge ? 'merge' : finding.commit === last ? 'last' : finding.commit} ${finding.path}:${finding.line}`);
   // The side commit and the merge (against its first parent) add the same line: one finding, the later commit's.
   assert.deepEqual(byCommit.sort(), ['last src/two.js:1', 'merge odd\tname "x".txt:1']);
+});
+
+test('a root commit is read whatever the user’s git config says about root commits and signatures', async (t) => {
+  const repo = await createGuardrailRepo(t);
+  await git(repo.dir, 'config', 'log.showRoot', 'false');
+  await git(repo.dir, 'config', 'log.showSignature', 'true');
+  // A branch that shares no history with the base: its first commit is a root commit.
+  await git(repo.dir, 'checkout', '--quiet', '--orphan', 'unrelated');
+  await git(repo.dir, 'rm', '-r', '--quiet', '-f', '.');
+  const root = await repo.commit({ 'seed.txt': `token ${fakeGitHubToken}\n` }, 'unrelated root');
+  const verdict = await checkOutgoingChanges({ repoDir: repo.dir, baseRef: repo.base, headRef: root });
+  assert.deepEqual(findingsOf(verdict).map((finding) => `${finding.commit === root ? 'root' : finding.commit} ${finding.rule} ${finding.path}:${finding.line}`), ['root secret seed.txt:1']);
 });
