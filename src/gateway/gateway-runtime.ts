@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { ModelClient } from '../models/model-client.ts';
 import { OllamaModelClient } from '../models/ollama-model-client.ts';
 import { OllamaResidency } from '../models/ollama-residency.ts';
+import { warmUpRules } from '../guardrail/rules.ts';
 import { publishCancel } from '../queue/cancel-channel.ts';
 import { createQueue, createRedisConnection, queueNames } from '../queue/queues.ts';
 import { redisErrorListener } from '../queue/redis-errors.ts';
@@ -84,6 +85,8 @@ export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promi
     },
     undeliverable: (report, problem) => conversation.reportUndeliverable(report, problem),
   });
+  // Paid at start rather than by the first requests, which arrive while the first acks are due.
+  warmUpRules();
   // The gateway's model stays resident (DESIGN §4); a failure here is only a warning.
   void new OllamaResidency({ host: config.ollama.routerUrl })
     .load(config.models.router, -1)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { screenByRules } from '../../src/guardrail/rules.ts';
+import { screenByRules, warmUpRules, warmUpTexts } from '../../src/guardrail/rules.ts';
 
 const slackToken = ['xoxb', '1234567890', '1234567890123', 'AbCdEfGhIjKlMnOpQrStUvWx'].join('-');
 const githubToken = `ghp_${'A1b2C3d4E5'.repeat(3)}abcdef`;
@@ -200,4 +200,12 @@ test('rules stay fast on long adversarial input', () => {
   const started = performance.now();
   for (const input of inputs) screenByRules(input);
   assert.ok(performance.now() - started < 3_000);
+});
+
+test('the start-up warm-up screens an English and a Korean request that every layer allows, so none is skipped', () => {
+  assert.equal(warmUpTexts.length, 2);
+  assert.ok(warmUpTexts.some((text) => /^[\x20-\x7e]+$/.test(text)), 'one-byte text');
+  assert.ok(warmUpTexts.some((text) => /[\uac00-\ud7a3]/.test(text)), 'Korean text');
+  for (const text of warmUpTexts) assert.deepEqual(screenByRules(text), { verdict: 'allow' }, text);
+  warmUpRules();
 });
