@@ -39,8 +39,9 @@ const rangeOptions = ['--reverse', '--topo-order', '-r', '--no-renames', '--diff
 /** Starts each commit's record: the marker, then `%H %P`. No path or patch line starts with it. */
 const recordMarker = '\x01';
 
-function parseHeader(field: string): OutgoingCommit {
-  const [sha = '', parent] = field.replace(/^\n/, '').slice(recordMarker.length).trim().split(' ');
+/** A record's header after its marker: `<sha> <parents>`. */
+function parseHeader(header: string): OutgoingCommit {
+  const [sha = '', parent] = header.trim().split(' ');
   return { sha, parent: parent || undefined };
 }
 
@@ -71,7 +72,7 @@ export async function outgoingChanges(git: GitRunner, baseRef: string, headRef: 
   for (let index = 0; index < fields.length; index += 1) {
     const field = fields[index]!.replace(/^\n/, '');
     if (field.startsWith(recordMarker)) {
-      current = { commit: parseHeader(field), entries: [], binary: new Set() };
+      current = { commit: parseHeader(field.slice(recordMarker.length)), entries: [], binary: new Set() };
       commits.push(current);
     } else if (current && field.startsWith(':')) {
       const [, mode, , blob, status] = field.slice(1).split(' ');
@@ -115,7 +116,7 @@ export async function addedLinesByCommit(git: GitRunner, baseRef: string, headRe
   // Every record starts on a line of its own; patch lines start with a diff marker, never with the record's.
   for (const record of `\n${output.toString('utf8')}`.split(`\n${recordMarker}`).slice(1)) {
     const lineEnd = record.indexOf('\n');
-    const { sha } = parseHeader(`${recordMarker}${lineEnd === -1 ? record : record.slice(0, lineEnd)}`);
+    const { sha } = parseHeader(lineEnd === -1 ? record : record.slice(0, lineEnd));
     byCommit.set(sha, parseAddedLines(lineEnd === -1 ? '' : record.slice(lineEnd + 1)));
   }
   return byCommit;

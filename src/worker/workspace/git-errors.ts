@@ -9,15 +9,17 @@ const permanentFailure =
 const transientFailure =
   /could not resolve host|connection (refused|reset|timed out)|timed out|early eof|rpc failed|remote end hung up|unable to access|network is unreachable|temporary failure|ssl|tls|gnutls|returned error: (429|5\d\d)|could not read from remote/i;
 
+/** What git (or whatever failed) said: a git child's output, any other error's message. */
+function failureText(error: unknown): string {
+  if (error instanceof GitCommandError) return error.output;
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Whether a git failure looks like the network or the server rather than the request. */
 export function isTransientGitFailure(error: unknown): boolean {
-  if (error instanceof GitCommandError) {
-    if (error.stopped !== undefined) return error.stopped !== 'not-started';
-    return !permanentFailure.test(error.output) && transientFailure.test(error.output);
-  }
-  const text = error instanceof Error ? error.message : String(error);
-  if (permanentFailure.test(text)) return false;
-  return transientFailure.test(text);
+  if (error instanceof GitCommandError && error.stopped !== undefined) return error.stopped !== 'not-started';
+  const text = failureText(error);
+  return !permanentFailure.test(text) && transientFailure.test(text);
 }
 
 /**
@@ -25,8 +27,7 @@ export function isTransientGitFailure(error: unknown): boolean {
  * credentials) rather than the local repository, which cloning again could mend.
  */
 export function isRemoteGitFailure(error: unknown): boolean {
-  if (isTransientGitFailure(error)) return true;
-  return permanentFailure.test(error instanceof GitCommandError ? error.output : error instanceof Error ? error.message : String(error));
+  return isTransientGitFailure(error) || permanentFailure.test(failureText(error));
 }
 
 /** git's own words, one line, without the token, short enough for a log line or a Slack reply. */
