@@ -1,12 +1,13 @@
 /**
  * Scale: `node --import tsx bench/scale-bench.ts [--tasks 8] [--latency-ms 2000]`.
  *
- * The same batch of tasks drained by 1, 2 and 4 worker roles on one queue (real Redis,
- * real git, real test runs), each worker with its own workspace directory like a Mac Mini
- * of its own, every model call answered by the loopback Ollama after a fixed latency.
- * Throughput is tasks per minute from the first enqueue to the last report; each count of
- * workers is compared with one worker in the same run. The workers share this process and
- * the machine's cores: their git and test processes compete for them, as model time does not.
+ * The same batch of tasks drained by 1, 2 and 4 workers on one queue (real Redis, real git,
+ * real test runs), every model call answered by the loopback Ollama after a fixed latency.
+ * Each worker is `tandem worker`, its own process with its own workspace directory, as on a
+ * Mac Mini of its own. Throughput is tasks per minute from the first enqueue to the last
+ * report; each count of workers is compared with one worker in the same run. The workers
+ * share this machine's cores, as Mac Minis do not: their git and test processes compete
+ * for them, as model time does not.
  *
  * Why a model call takes 2 s here: each task runs the repository's tests twice (`npm test`,
  * about 0.8 CPU-seconds each on the two-core machine the README's table comes from), so a
@@ -17,10 +18,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addWorkJob } from '../src/queue/queues.ts';
+import { addWorkJob, parseReportJob, workJobId } from '../src/queue/queues.ts';
+import type { ReportJob } from '../src/queue/report-job.ts';
+import { listWorkers } from '../src/queue/worker-registry.ts';
 import type { ChatResponder } from '../test/kit/ollama-server.ts';
 import { calculatorRepo, happyTeam } from '../test/kit/scripted-team.ts';
-import { createWorkerHarness } from '../test/kit/worker-harness.ts';
+import { waitFor } from '../test/kit/wait-for.ts';
+import { startTandemProcess, type TandemProcess } from '../test/kit/worker-process.ts';
+import { createWorkerHarness, type WorkerHarness } from '../test/kit/worker-harness.ts';
 import { benchResult, isMainModule, numberArgument, printTable, round, runAsScript, type BenchResult } from './bench-report.ts';
 
 export interface ScaleOptions {
@@ -40,6 +45,43 @@ function withLatency(latencyMs: number): ChatResponder {
     const reply = await team(chat, context);
     return 'content' in reply ? { ...reply, delayMs: latencyMs } : reply;
   };
+}
+
+/** One `tandem worker` process per workspace directory, all registered in Redis before any task is queued. */
+async function startWorkers(harness: WorkerHarness, directories: string[]): Promise<TandemProcess[]> {
+  // The production log level: writing the log is part of a worker's work.
+  const processes = directories.map((directory) => startTandemProcess('worker', { ...harness.environment, WORKSPACE_DIR: directory, LOG_LEVEL: 'info' }));
+  try {
+    await waitFor(
+      async () => {
+        const exited = processes.find((worker) => worker.child.exitCode !== null);
+        if (exited) throw new Error(`a worker exited before it registered:\n${exited.output()}`);
+        const { workers } = await listWorkers(harness.connection, harness.prefix, { now: Date.now });
+        return workers.length === processes.length || undefined;
+      },
+      `${processes.length} registered workers`,
+      60_000,
+    );
+    return processes;
+  } catch (error) {
+    await Promise.all(processes.map((worker) => worker.stop()));
+    throw error;
+  }
+}
+
+/** Every task's report job, read by one poll of the report queue (not one per task), with when it was added. */
+async function reportsOf(harness: WorkerHarness, taskIds: string[], processes: TandemProcess[]): Promise<{ data: ReportJob; timestamp: number }[]> {
+  return waitFor(
+    async () => {
+      const exited = processes.find((worker) => worker.child.exitCode !== null);
+      if (exited) throw new Error(`a worker exited:\n${exited.output()}`);
+      const jobs = await Promise.all(taskIds.map((taskId) => harness.reportQueue.getJob(workJobId(taskId, 1))));
+      if (jobs.some((job) => job === undefined)) return undefined;
+      return jobs.map((job) => ({ data: parseReportJob(job!.data), timestamp: job!.timestamp }));
+    },
+    `the reports of ${taskIds.join(', ')}`,
+    300_000,
+  );
 }
 
 export interface ScaleRow {
@@ -63,24 +105,29 @@ export async function runScale(options: ScaleOptions = defaultScaleOptions): Pro
     for (const workers of options.workerCounts) {
       const directories = await Promise.all(Array.from({ length: workers }, () => mkdtemp(join(tmpdir(), 'tandem-bench-scale-'))));
       workspaces.push(...directories);
-      for (const directory of directories) await harness.startWorker({ WORKSPACE_DIR: directory });
-      const started = Date.now();
-      const taskIds = Array.from({ length: options.tasks }, (_, index) => `scale-${workers}-${index + 1}`);
-      for (const taskId of taskIds) {
-        await addWorkJob(harness.workQueue, { taskId, repo: { owner: 'acme', name: 'calc' }, request: 'fix add so that it adds', difficulty: 'low', reflection: false });
+      const processes = await startWorkers(harness, directories);
+      let seconds: number;
+      let reports: ReportJob[];
+      try {
+        const started = Date.now();
+        const taskIds = Array.from({ length: options.tasks }, (_, index) => `scale-${workers}-${index + 1}`);
+        for (const taskId of taskIds) {
+          await addWorkJob(harness.workQueue, { taskId, repo: { owner: 'acme', name: 'calc' }, request: 'fix add so that it adds', difficulty: 'low', reflection: false });
+        }
+        const finished = await reportsOf(harness, taskIds, processes);
+        reports = finished.map((report) => report.data);
+        const failed = reports.filter((report) => report.status !== 'passed');
+        if (failed.length > 0) throw new Error(`${failed.length} tasks did not pass: ${JSON.stringify(failed.map((report) => report.error))}`);
+        seconds = (Math.max(...finished.map((report) => report.timestamp)) - started) / 1000;
+      } finally {
+        await Promise.all(processes.map((worker) => worker.stop()));
       }
-      const reports = await Promise.all(taskIds.map((taskId) => harness.waitForReport(taskId, 1, 300_000)));
-      const failed = reports.filter((report) => report.status !== 'passed');
-      if (failed.length > 0) throw new Error(`${failed.length} tasks did not pass: ${JSON.stringify(failed.map((report) => report.error))}`);
-      const finished = Math.max(...(await Promise.all(taskIds.map(async (taskId) => (await harness.reportQueue.getJob(`${taskId}-1`))!.timestamp))));
-      await harness.closeWorkers();
-      const seconds = (finished - started) / 1000;
       const tasksPerMinute = (options.tasks / seconds) * 60;
       const testMsPerTask = Math.round(reports.reduce((total, report) => total + (report.testMs ?? 0), 0) / reports.length);
       rows.push({ workers, tasks: options.tasks, seconds: round(seconds), tasksPerMinute: round(tasksPerMinute), speedup: round(tasksPerMinute / (rows[0]?.tasksPerMinute ?? tasksPerMinute)), testMsPerTask });
     }
 
-    console.log(`Scale: ${options.tasks} tasks per run, every model call ${options.latencyMs} ms, the workers in this one process\n`);
+    console.log(`Scale: ${options.tasks} tasks per run, every model call ${options.latencyMs} ms, each worker its own \`tandem worker\` process\n`);
     printTable(
       ['workers', 'tasks', 'seconds', 'tasks/min', 'speedup vs 1', 'target', 'test ms per task'],
       rows.map((row) => [String(row.workers), String(row.tasks), row.seconds.toFixed(2), row.tasksPerMinute.toFixed(1), `${row.speedup.toFixed(2)}×`, `≥ ${(0.9 * row.workers).toFixed(1)}×`, String(row.testMsPerTask)]),
