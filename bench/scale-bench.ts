@@ -57,7 +57,8 @@ async function startWorkers(harness: WorkerHarness, directories: string[]): Prom
         const exited = processes.find((worker) => worker.child.exitCode !== null);
         if (exited) throw new Error(`a worker exited before it registered:\n${exited.output()}`);
         const { workers } = await listWorkers(harness.connection, harness.prefix, { now: Date.now });
-        return workers.length === processes.length || undefined;
+        const registered = new Set(workers.map((worker) => worker.pid));
+        return processes.every((worker) => registered.has(worker.child.pid!)) || undefined;
       },
       `${processes.length} registered workers`,
       60_000,

@@ -146,8 +146,6 @@ export class GitCheckout implements TaskCheckout {
     this.#head = /^\[[^\]\n]* ([0-9a-f]{40}|[0-9a-f]{64})\] /.exec(summary)?.[1];
     const sha = await this.headSha();
     this.#options.logger.info({ repo: this.#options.repoLabel, branch: this.branch, sha }, 'task commit made');
-    // Every step reads the branch's diff after its commit: git reads it while the push is checked and sent.
-    this.#committedChanges().catch(() => undefined);
     return sha;
   }
 
@@ -179,7 +177,11 @@ export class GitCheckout implements TaskCheckout {
     try {
       // The checked commit itself, so nothing committed meanwhile slips through.
       // The URL, not `origin`: a kept working copy's `origin` is the URL it was cloned from.
-      await this.#remoteGit()(['push', '--no-verify', this.#options.remoteUrl, `${head}:refs/heads/${this.branch}`]);
+      const pushed = this.#remoteGit()(['push', '--no-verify', this.#options.remoteUrl, `${head}:refs/heads/${this.branch}`]);
+      // Every step reads the branch's diff after its push: git reads it while the push sends
+      // (started once the push's child is, so its start never delays the guardrail's reads).
+      this.#committedChanges().catch(() => undefined);
+      await pushed;
     } catch (error) {
       const text = error instanceof GitCommandError ? error.output : String(error);
       if (/\[rejected\]|non-fast-forward|fetch first|stale info/i.test(text)) {
