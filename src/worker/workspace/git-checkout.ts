@@ -6,7 +6,8 @@ import { applyEdits } from './apply-edits.ts';
 import { committedChanges, type CommittedChanges } from './committed-changes.ts';
 import type { Environment } from './git-auth.ts';
 import { GitCommandError, gitFailure } from './git-errors.ts';
-import { createGitRunner, gitLookup, gitText, splitNul, type GitRunner, type GitRunnerFactory } from './git-runner.ts';
+import { workingTreeFiles } from './file-list.ts';
+import { createGitRunner, gitLookup, gitText, type GitRunner, type GitRunnerFactory } from './git-runner.ts';
 import { rebaseOntoRemote } from './rebase-onto-remote.ts';
 import { resolveRepoPath } from './repo-path.ts';
 import type { DiffStat, EditResult, FileEdit, GitAuthor, TaskCheckout } from './workspace.ts';
@@ -20,6 +21,8 @@ export interface GitCheckoutOptions {
   head?: string;
   /** The merge-base with the base branch, when the opener knows it (a new branch starts at its base). */
   mergeBase?: string;
+  /** The working tree's files as checked out, when the opener listed them (saves asking git). */
+  files?: string[];
   /** `owner/name`, for messages and logs. */
   repoLabel: string;
   /** The real remote, without credentials. */
@@ -68,6 +71,7 @@ export class GitCheckout implements TaskCheckout {
     this.#createGit = options.createGit ?? createGitRunner;
     this.#head = options.head;
     this.#mergeBaseRef = options.mergeBase;
+    this.#files = options.files;
     this.dir = options.dir;
     this.branch = options.branch;
     this.baseBranch = options.baseBranch;
@@ -75,17 +79,8 @@ export class GitCheckout implements TaskCheckout {
   }
 
   async listFiles(): Promise<string[]> {
-    this.#files ??= await this.#readFileList();
+    this.#files ??= await workingTreeFiles(this.#git());
     return [...this.#files];
-  }
-
-  async #readFileList(): Promise<string[]> {
-    // `-t` tags each entry: `R` marks a tracked file deleted from the working tree, listed again as cached.
-    const entries = splitNul(await gitText(this.#git(), ['ls-files', '-z', '-t', '--cached', '--deleted', '--others', '--exclude-standard']));
-    const listed = new Set<string>();
-    const deleted = new Set<string>();
-    for (const entry of entries) (entry.startsWith('R ') ? deleted : listed).add(entry.slice(2));
-    return [...listed].filter((path) => !deleted.has(path)).sort();
   }
 
   async readFile(path: string): Promise<string | undefined> {

@@ -8,6 +8,7 @@ import { assertBranchName } from './branch-name.ts';
 import { CheckoutPool } from './checkout-pool.ts';
 import type { Environment } from './git-auth.ts';
 import { defaultGitTimeoutMs } from './git-client.ts';
+import { commitFiles } from './file-list.ts';
 import { GitCheckout } from './git-checkout.ts';
 import { GitCommandError, gitFailure, isRemoteGitFailure } from './git-errors.ts';
 import { createGitRunner, type GitRunner, type GitRunnerFactory } from './git-runner.ts';
@@ -52,6 +53,8 @@ interface PreparedCheckout {
   existedOnRemote: boolean;
   head: string;
   mergeBase: string | undefined;
+  /** The files checked out (the working copy holds nothing untracked then). */
+  files: string[];
 }
 
 /**
@@ -195,13 +198,21 @@ export class GitWorkspace implements Workspace {
     const remoteTaskBranch = refs.get(context.branch);
     const existedOnRemote = remoteTaskBranch !== undefined;
     const start = `refs/remotes/origin/${existedOnRemote ? context.branch : baseBranch}`;
-    await git(['checkout', '--quiet', '--force', '--no-track', '-B', context.branch, start]);
+    const head = (remoteTaskBranch ?? base).commit;
+    // The file list comes from the commit itself, so git reads it while the checkout writes the tree.
+    const [checkedOut, listed] = await Promise.allSettled([
+      git(['checkout', '--quiet', '--force', '--no-track', '-B', context.branch, start]),
+      commitFiles(git, head),
+    ]);
+    if (checkedOut.status === 'rejected') throw checkedOut.reason;
+    if (listed.status === 'rejected') throw listed.reason;
     return {
       baseBranch,
       existedOnRemote,
       // HEAD is where it was checked out; a new branch starts at its base, so that is also their merge-base.
-      head: (remoteTaskBranch ?? base).commit,
+      head,
       mergeBase: existedOnRemote ? undefined : base.commit,
+      files: listed.value,
     };
   }
 

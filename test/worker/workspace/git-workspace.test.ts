@@ -54,6 +54,7 @@ test('opening the same branch again continues from what was pushed', async (t) =
   assert.equal(second.existedOnRemote, true);
   assert.equal(await second.headSha(), firstSha);
   assert.equal(await second.readFile('notes.md'), 'first iteration\n');
+  assert.deepEqual(await second.listFiles(), ['.gitignore', 'README.md', 'notes.md', 'src/users.ts'], 'the files of the branch as pushed');
   await second.applyEdits([{ path: 'notes.md', action: 'write', content: 'second iteration\n' }]);
   const secondSha = await second.commit('Second iteration', author);
   await second.push();
@@ -105,11 +106,13 @@ test('diff and diffStat describe the branch’s commits against the base, not un
 test('listFiles includes untracked files and leaves out deleted and ignored ones; readFile stays inside', async (t) => {
   const { workspace } = await createWorkspaceFixture(t);
   const checkout = await workspace.open({ taskId: 'task-list', repo, branch: 'tandem/task-list' });
-  await writeFile(join(checkout.dir, 'untracked.txt'), 'new\n');
+  // What a test run or an install leaves beside the edits; the next edit makes the list be read again.
   await mkdir(join(checkout.dir, 'dist'));
   await writeFile(join(checkout.dir, 'dist/out.js'), 'ignored\n');
   await rm(join(checkout.dir, 'README.md'));
-  assert.deepEqual(await checkout.listFiles(), ['.gitignore', 'src/users.ts', 'untracked.txt']);
+  await writeFile(join(checkout.dir, 'generated.txt'), 'written by a test\n');
+  await checkout.applyEdits([{ path: 'untracked.txt', action: 'write', content: 'new\n' }]);
+  assert.deepEqual(await checkout.listFiles(), ['.gitignore', 'generated.txt', 'src/users.ts', 'untracked.txt']);
   assert.equal(await checkout.readFile('missing.txt'), undefined);
   assert.equal(await checkout.readFile('../../../etc/passwd'), undefined);
   assert.equal(await checkout.readFile('.git/config'), undefined);

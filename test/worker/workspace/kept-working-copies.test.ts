@@ -65,6 +65,8 @@ test('nothing an earlier task left in the working copy reaches the next task', a
   const second = await workspace.open({ taskId: 'task-l2', repo, branch: 'tandem/task-l2' });
   assert.equal(second.dir, first.dir);
   assert.deepEqual(await second.listFiles(), ['.gitignore', 'README.md', 'src/users.ts']);
+  const workingTree = await git(second.dir, 'ls-files', '--cached', '--others', '--exclude-standard');
+  assert.deepEqual(await second.listFiles(), workingTree.split('\n').sort(), 'the list read from the commit is what the working tree holds');
   assert.equal(await second.readFile('src/users.ts'), seedFiles['src/users.ts']);
   assert.equal(await git(second.dir, 'status', '--porcelain', '--ignored'), '', 'no ignored or untracked file is left');
   await assert.rejects(stat(join(second.dir, 'node_modules')), { code: 'ENOENT' });
