@@ -5,6 +5,7 @@ import { progressEventSchema } from '../queue/progress-event.ts';
 import { addReportJob, parseWorkJob } from '../queue/queues.ts';
 import type { ReportJob } from '../queue/report-job.ts';
 import type { WorkJob } from '../queue/work-job.ts';
+import { orderedWrites } from './ordered-writes.ts';
 import { runTask } from './pipeline/run-task.ts';
 import { clip } from './pipeline/task-run.ts';
 import type { PipelineDependencies } from './pipeline/task-run.ts';
@@ -87,14 +88,20 @@ export function createWorkProcessor(options: WorkProcessorOptions) {
     }
 
     const taskLogger = () => logger.child({ taskId: work.taskId, iteration: work.iteration });
+    const progressLines = orderedWrites();
     const report = await runTask(
       work,
       dependencies,
       {
         signal,
-        progress: (event) =>
-          job.updateProgress(progressEventSchema.parse({ ...event, iteration: work.iteration, at: dependencies.now() })),
-        checkpoint: (state) => job.updateData({ ...work, checkpoint: state }),
+        progress: async (event) => {
+          const line = progressEventSchema.parse({ ...event, iteration: work.iteration, at: dependencies.now() });
+          progressLines.write(() => job.updateProgress(line));
+        },
+        checkpoint: async (state) => {
+          await progressLines.written();
+          await job.updateData({ ...work, checkpoint: state });
+        },
       },
       { finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1), attempt: job.attemptsMade + 1 },
     ).catch(async (error: unknown) => {
@@ -104,14 +111,22 @@ export function createWorkProcessor(options: WorkProcessorOptions) {
       attemptLogger.warn({ err: error, attempt }, 'task attempt failed; BullMQ will retry');
       // The thread's status line says what went wrong and that the task goes on.
       const text = clip(`${describeError(error)} — trying again${retryDelayText(job)} (attempt ${attempt + 1} of ${job.opts.attempts ?? 1})`);
-      await job
-        .updateProgress(progressEventSchema.parse({ persona: 'worker', phase: 'error', text, iteration: work.iteration, at: dependencies.now() }))
-        .catch((progressError: unknown) => attemptLogger.warn({ err: progressError }, 'could not report the retry'));
+      const line = progressEventSchema.parse({ persona: 'worker', phase: 'error', text, iteration: work.iteration, at: dependencies.now() });
+      // After the attempt's own lines, when they could be written.
+      await progressLines.written().catch(() => undefined);
+      await job.updateProgress(line).catch((progressError: unknown) => attemptLogger.warn({ err: progressError }, 'could not report the retry'));
       throw toJobError(error);
     });
 
-    if (report === undefined || (signal?.aborted && signal.reason === shutdownReason)) return giveBack(job, token);
+    if (report === undefined || (signal?.aborted && signal.reason === shutdownReason)) {
+      await progressLines.written().catch(() => undefined);
+      return giveBack(job, token);
+    }
 
+    // The thread gets the task's last progress lines before its report.
+    await progressLines.written().catch((error: unknown) => {
+      throw toJobError(error);
+    });
     await addReportJob(reportQueue, report);
     taskLogger().info({ status: report.status, branch: report.branch, wallMs: report.wallMs }, 'task reported');
     if (report.status === 'failed') throw new UnrecoverableError(report.error?.message ?? 'the task failed');
