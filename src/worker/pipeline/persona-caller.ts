@@ -86,17 +86,19 @@ export class PersonaCaller {
     const model = this.options.models[input.persona];
     const resident = model === this.options.residentModel;
     const memory = this.options.memory;
-    const ask = () =>
-      this.#ask(input, {
-        client: this.options.client,
-        model,
-        maxContext: this.options.maxContext,
-        // Another persona's model stays loaded through its step's repair retry, then is released below.
-        keepAlive: resident || memory ? this.options.idleRelease : 0,
-      });
-    if (!memory) return ask();
+    const target = {
+      client: this.options.client,
+      model,
+      maxContext: this.options.maxContext,
+      // Another persona's model stays loaded through its step's repair retry, then is released below.
+      keepAlive: resident || memory ? this.options.idleRelease : 0,
+    };
+    // The prompt is built while the memory budget is checked (an /api/ps round trip).
+    const user = this.#userMessage(input, target.maxContext);
+    if (!memory) return this.#ask(input, target, await user);
+    user.catch(() => undefined); // awaited in the call; a refused admission leaves it unread
     try {
-      return await memory.use(model, ask, input.signal);
+      return await memory.use(model, async () => this.#ask(input, target, await user), input.signal);
     } finally {
       if (!resident) {
         await memory.release(model).catch((error: unknown) => this.options.logger.warn({ model, err: error }, 'could not release the persona model'));
@@ -104,7 +106,7 @@ export class PersonaCaller {
     }
   }
 
-  #callFrontier<Schema extends z.ZodType>(input: Parameters<PersonaCaller['call']>[0] & { schema: Schema }): Promise<z.infer<Schema>> {
+  async #callFrontier<Schema extends z.ZodType>(input: Parameters<PersonaCaller['call']>[0] & { schema: Schema }): Promise<z.infer<Schema>> {
     const frontier = this.options.frontier;
     if (!frontier) {
       throw new TandemError(
@@ -112,16 +114,22 @@ export class PersonaCaller {
         'this task was escalated to a frontier model, but this worker has no FRONTIER_API_URL, FRONTIER_API_KEY and FRONTIER_MODEL: set them in the worker\'s .env and reply in the thread, or escalate again',
       );
     }
-    return this.#ask(input, { client: frontier.client, model: frontier.model, maxContext: frontier.maxContext, keepAlive: 0 });
+    const user = await this.#userMessage(input, frontier.maxContext);
+    return this.#ask(input, { client: frontier.client, model: frontier.model, maxContext: frontier.maxContext, keepAlive: 0 }, user);
+  }
+
+  /** The user message, built for the token budget the system prompt and the answer leave in `maxContext`. */
+  async #userMessage(input: Parameters<PersonaCaller['call']>[0], maxContext: number): Promise<string> {
+    const budget = maxContext - answerTokens[input.persona] - estimateTokens(input.system) - repairRoom - 64;
+    return input.user(Math.max(512, budget));
   }
 
   async #ask<Schema extends z.ZodType>(
     input: Parameters<PersonaCaller['call']>[0] & { schema: Schema },
     target: { client: ModelClient; model: string; maxContext: number; keepAlive: string | number },
+    user: string,
   ): Promise<z.infer<Schema>> {
     const answerRoom = answerTokens[input.persona];
-    const budget = target.maxContext - answerRoom - estimateTokens(input.system) - repairRoom - 64;
-    const user = await input.user(Math.max(512, budget));
     try {
       const result = await structuredCall({
         client: target.client,
