@@ -128,9 +128,7 @@ export class GitWorkspace implements Workspace {
         // The fetch writes refs and objects, the clean only removes what git does not track
         // (ignored files included): they run side by side, and the checkout after them leaves
         // exactly the branch's files.
-        const [fetched, cleaned] = await Promise.allSettled([this.#fetch(context), this.#git(context)(['clean', '--quiet', '-ffdx'])]);
-        if (fetched.status === 'rejected') throw fetched.reason;
-        if (cleaned.status === 'rejected') throw cleaned.reason;
+        await allSideBySide([this.#fetch(context), this.#git(context)(['clean', '--quiet', '-ffdx'])]);
         return await this.#checkoutBranch(context);
       } catch (error) {
         // A cancel, the remote's failures and tandem's own refusals (no such base branch) would
@@ -200,19 +198,14 @@ export class GitWorkspace implements Workspace {
     const start = `refs/remotes/origin/${existedOnRemote ? context.branch : baseBranch}`;
     const head = (remoteTaskBranch ?? base).commit;
     // The file list comes from the commit itself, so git reads it while the checkout writes the tree.
-    const [checkedOut, listed] = await Promise.allSettled([
-      git(['checkout', '--quiet', '--force', '--no-track', '-B', context.branch, start]),
-      commitFiles(git, head),
-    ]);
-    if (checkedOut.status === 'rejected') throw checkedOut.reason;
-    if (listed.status === 'rejected') throw listed.reason;
+    const [, files] = await allSideBySide([git(['checkout', '--quiet', '--force', '--no-track', '-B', context.branch, start]), commitFiles(git, head)]);
     return {
       baseBranch,
       existedOnRemote,
       // HEAD is where it was checked out; a new branch starts at its base, so that is also their merge-base.
       head,
       mergeBase: existedOnRemote ? undefined : base.commit,
-      files: listed.value,
+      files,
     };
   }
 
@@ -240,6 +233,16 @@ interface OpenContext extends OpenCheckoutInput {
   repoLabel: string;
   /** The remote without credentials. */
   remoteUrl: string;
+}
+
+/**
+ * The values of git work run side by side in one working copy, once all of it has ended:
+ * on a failure none of it may still be running when the copy is cloned again.
+ */
+async function allSideBySide<const Work extends readonly Promise<unknown>[]>(work: Work): Promise<{ -readonly [Index in keyof Work]: Awaited<Work[Index]> }> {
+  const settled = await Promise.allSettled(work);
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as { -readonly [Index in keyof Work]: Awaited<Work[Index]> };
 }
 
 /** A working copy left by an earlier task (a cheap check; a broken one is cloned again when it fails). */
