@@ -45,11 +45,13 @@ function parseHeader(header: string): OutgoingCommit {
   return { sha, parent: parent || undefined };
 }
 
-/** What one commit changed: its entries, and the paths git itself treats as binary. */
+/** What one commit changed: its entries, the paths git treats as binary, and the lines it adds to the others. */
 export interface CommitChanges {
   entries: ChangedEntry[];
-  /** Paths whose numstat shows `-` (git treats them as binary). */
+  /** Paths whose numstat shows `-`: git did not diff them (binary on either side, or over the size threshold). */
   binary: Set<string>;
+  /** The added lines of every file git diffed as text. */
+  added: AddedLines[];
 }
 
 /** One commit about to be pushed and what it changed. */
@@ -58,29 +60,39 @@ export interface OutgoingCommitChanges extends CommitChanges {
 }
 
 /**
- * The commits in `baseRef..headRef`, oldest first, each with what it changed, read with one
- * `git log --raw --numstat -z`. Per commit: the header (`<marker><sha> <parents>`), raw
- * records (`:<modes> <blobs> <status>`, then the path), numstat records
- * (`<added>\t<removed>\t<path>`). A raw record's path is taken whatever it holds, so a path
- * that looks like a header or a record is never mistaken for one.
+ * The commits in `baseRef..headRef`, oldest first, each with its entries, its binary paths
+ * and its added lines, read with one `git log --raw --numstat -p -U0`. `git` must run in the
+ * repository's git directory (`.git`), where git reads no `.gitattributes` of the work tree
+ * or the index, and the user's attributes file is set aside: no attribute can make git call
+ * a file text (and diff it whole, whatever its size) or binary. A file over
+ * `bigFileThreshold` bytes is never read: git counts it binary.
+ *
+ * Per commit: the header (`<marker><sha> <parents>`), raw records
+ * (`:<modes> <blobs> <status>\t<path>`), numstat records (`<added>\t<removed>\t<path>`), then
+ * the patch from its first `diff --git` line. Paths git must quote are C-quoted, so no path
+ * holds a line break; patch lines start with a diff marker, never with the record's.
  */
-export async function outgoingChanges(git: GitRunner, baseRef: string, headRef: string): Promise<OutgoingCommitChanges[]> {
-  const output = await git([...logSettings, 'log', ...rangeOptions, '--raw', '--numstat', '-z', '--no-abbrev', `--format=${recordMarker}%H %P`, `${baseRef}..${headRef}`, '--']);
-  const fields = output.toString('utf8').split('\0');
+export async function outgoingCommits(git: GitRunner, baseRef: string, headRef: string, bigFileThreshold: number): Promise<OutgoingCommitChanges[]> {
+  const output = await git([
+    '-c', `core.bigFileThreshold=${bigFileThreshold}`, '-c', 'core.attributesFile=/dev/null', ...logSettings,
+    'log', ...rangeOptions, '--raw', '--numstat', '-p', '-U0', '--no-abbrev', '--src-prefix=a/', '--dst-prefix=b/', `--format=${recordMarker}%H %P`, `${baseRef}..${headRef}`, '--',
+  ]);
   const commits: OutgoingCommitChanges[] = [];
-  let current: OutgoingCommitChanges | undefined;
-  for (let index = 0; index < fields.length; index += 1) {
-    const field = fields[index]!.replace(/^\n/, '');
-    if (field.startsWith(recordMarker)) {
-      current = { commit: parseHeader(field.slice(recordMarker.length)), entries: [], binary: new Set() };
-      commits.push(current);
-    } else if (current && field.startsWith(':')) {
-      const [, mode, , blob, status] = field.slice(1).split(' ');
-      index += 1;
-      current.entries.push({ path: fields[index] ?? '', status: status ?? '', mode: mode ?? '', blob: blob ?? '' });
-    } else if (current && field.startsWith('-\t-\t')) {
-      current.binary.add(field.slice(4));
+  for (const record of `\n${output.toString('utf8')}`.split(`\n${recordMarker}`).slice(1)) {
+    const lines = record.split('\n');
+    const changes: OutgoingCommitChanges = { commit: parseHeader(lines[0] ?? ''), entries: [], binary: new Set(), added: [] };
+    const patchStart = lines.findIndex((line) => line.startsWith('diff --git '));
+    for (const line of lines.slice(1, patchStart === -1 ? undefined : patchStart)) {
+      const tab = line.indexOf('\t');
+      if (line.startsWith(':') && tab !== -1) {
+        const [, mode, , blob, status] = line.slice(1, tab).split(' ');
+        changes.entries.push({ path: unquotePath(line.slice(tab + 1)), status: status ?? '', mode: mode ?? '', blob: blob ?? '' });
+      } else if (line.startsWith('-\t-\t')) {
+        changes.binary.add(unquotePath(line.slice(4)));
+      }
     }
+    if (patchStart !== -1) changes.added = parseAddedLines(lines.slice(patchStart).join('\n'));
+    commits.push(changes);
   }
   return commits;
 }
@@ -102,13 +114,12 @@ export async function readBlob(git: GitRunner, blob: string): Promise<Buffer> {
 }
 
 /**
- * The lines each commit in `baseRef..headRef` adds (never the removed ones), file by file,
- * by commit, read with one `git log -p -U0`. Binary files are diffed as text (`-a`), so a
- * secret hidden in a file with a NUL byte is still seen. `paths` limits the diff to those
- * files; undefined means every file.
+ * The lines each commit in `baseRef..headRef` adds to `paths` (never the removed ones), file
+ * by file, by commit, read with one `git log -p -a -U0`: the files are diffed as text, so a
+ * secret hidden in a file with a NUL byte is still seen.
  */
-export async function addedLinesByCommit(git: GitRunner, baseRef: string, headRef: string, paths?: readonly string[]): Promise<Map<string, AddedLines[]>> {
-  const pathspecs = paths ? paths.map((path) => `:(literal)${path}`) : [];
+export async function addedLinesByCommit(git: GitRunner, baseRef: string, headRef: string, paths: readonly string[]): Promise<Map<string, AddedLines[]>> {
+  const pathspecs = paths.map((path) => `:(literal)${path}`);
   const output = await git([
     ...logSettings, 'log', ...rangeOptions, '-p', '-a', '-U0', '--src-prefix=a/', '--dst-prefix=b/', `--format=${recordMarker}%H %P`, `${baseRef}..${headRef}`, '--', ...pathspecs,
   ]);
@@ -133,8 +144,7 @@ export function parseAddedLines(patch: string): AddedLines[] {
       current = undefined;
       inHunk = false;
     } else if (!inHunk && line.startsWith('+++ ')) {
-      const name = line.slice(4).replace(/\t$/, '');
-      const path = name.startsWith('"') ? unquote(name) : name;
+      const path = unquotePath(line.slice(4).replace(/\t$/, ''));
       current = path === '/dev/null' ? undefined : { path: path.replace(/^b\//, ''), lines: [] };
       if (current) files.push(current);
     } else if (line.startsWith('@@ ')) {
@@ -149,6 +159,11 @@ export function parseAddedLines(patch: string): AddedLines[] {
 }
 
 const escapes: Record<string, string> = { a: '\x07', b: '\b', t: '\t', n: '\n', v: '\v', f: '\f', r: '\r' };
+
+/** A path as git prints it, C-quoted (`"b/a\\"b"`) when it holds special characters. */
+function unquotePath(path: string): string {
+  return path.startsWith('"') ? unquote(path) : path;
+}
 
 /** Undoes git's C-style quoting of a path (`"b/a\"b"`); octal escapes are bytes of UTF-8. */
 function unquote(quoted: string): string {

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { TandemError } from '../../errors.ts';
 import { hasCertainSecret, redactSecrets } from '../../guardrail/redact-secrets.ts';
-import { addedLinesByCommit, blobSizes, outgoingChanges, readBlob, type AddedLines, type ChangedEntry, type OutgoingCommitChanges } from './commit-changes.ts';
+import { addedLinesByCommit, blobSizes, outgoingCommits, readBlob, type AddedLines, type ChangedEntry, type OutgoingCommitChanges } from './commit-changes.ts';
 import { createGitRunner, type GitRunner } from '../workspace/git-runner.ts';
 import { protectedPathReason } from './protected-paths.ts';
 import { symlinkEscape } from './symlink-target.ts';
@@ -22,7 +23,7 @@ export interface OutputFinding {
 }
 
 export interface OutputLimits {
-  /** A binary file (git's numstat `-`, or a NUL byte in its first 8000 bytes) above this blocks. */
+  /** A binary file (one git does not diff as text: a NUL byte in its first 8000 bytes) above this blocks. */
   maxBinaryBytes: number;
   /** Any file above this blocks. */
   maxFileBytes: number;
@@ -31,14 +32,17 @@ export interface OutputLimits {
 export const defaultOutputLimits: OutputLimits = { maxBinaryBytes: 1024 * 1024, maxFileBytes: 5 * 1024 * 1024 };
 
 export interface OutgoingChangesInput {
-  /** The working copy whose commits are about to be pushed. */
+  /** The working copy whose commits are about to be pushed (its git directory is `<repoDir>/.git`). */
   repoDir: string;
   /** What the remote already has: the base branch commit the task started from, or the branch's last pushed head. */
   baseRef: string;
   /** The commit about to be pushed (default `HEAD`). */
   headRef?: string;
   limits?: Partial<OutputLimits>;
-  /** Runs git in `repoDir` (default: `createGitRunner(repoDir)`). */
+  /**
+   * Runs git in the working copy's git directory, `<repoDir>/.git` (the default runner's), where
+   * no `.gitattributes` of the task's can change what git calls text or binary.
+   */
   git?: GitRunner;
 }
 
@@ -51,14 +55,18 @@ export type OutgoingVerdict = { ok: true } | { ok: false; findings: OutputFindin
  * files. Any finding means the commits must not be pushed.
  */
 export async function checkOutgoingChanges(input: OutgoingChangesInput): Promise<OutgoingVerdict> {
-  const git = input.git ?? createGitRunner(input.repoDir);
+  const git = input.git ?? createGitRunner(join(input.repoDir, '.git'));
   const limits = { ...defaultOutputLimits, ...input.limits };
   const headRef = input.headRef ?? 'HEAD';
   const findings = new Map<string, OutputFinding>();
   const add = (finding: OutputFinding) => findings.set(`${finding.rule}\0${finding.path}\0${finding.line ?? ''}\0${finding.detail}`, finding);
-  // Every commit's entries in one read, every blob's size in another, every added line in a third.
-  const commits = await outgoingChanges(git, input.baseRef, headRef);
-  const sizes = await blobSizes(git, commits.flatMap(({ entries }) => regularFiles(entries).map((entry) => entry.blob)));
+  // Every commit's entries and added lines in one read. A file git diffed as text holds no NUL
+  // byte in its first 8000 bytes and is at most maxFileBytes (git's big-file threshold there),
+  // so only the files it did not diff can break a size rule: their sizes are read, and then
+  // the added lines of those within the limits, diffed as text.
+  const commits = await outgoingCommits(git, input.baseRef, headRef, limits.maxFileBytes);
+  const undiffed = commits.flatMap(({ entries, binary }) => regularFiles(entries).filter((entry) => binary.has(entry.path)));
+  const sizes = await blobSizes(git, undiffed.map((entry) => entry.blob));
   const oversized = new Set<string>();
   for (const changes of commits) {
     const checked = await checkEntries(git, changes, sizes, limits);
@@ -66,11 +74,10 @@ export async function checkOutgoingChanges(input: OutgoingChangesInput): Promise
     checked.oversized.forEach((path) => oversized.add(path));
   }
   // Oversized files are already blocked (in any commit); their content is not worth diffing.
-  const scanned = oversized.size > 0 ? [...new Set(commits.flatMap(({ entries }) => present(entries).map((entry) => entry.path)))].filter((path) => !oversized.has(path)) : undefined;
-  if (scanned?.length === 0 || commits.length === 0) return verdictOf(findings);
-  const added = await addedLinesByCommit(git, input.baseRef, headRef, scanned);
-  for (const { commit } of commits) {
-    for (const file of added.get(commit.sha) ?? []) {
+  const unread = [...new Set(commits.flatMap(({ entries, binary }) => present(entries).filter((entry) => binary.has(entry.path)).map((entry) => entry.path)))].filter((path) => !oversized.has(path));
+  const readAsText = unread.length > 0 ? await addedLinesByCommit(git, input.baseRef, headRef, unread) : new Map<string, AddedLines[]>();
+  for (const { commit, added } of commits) {
+    for (const file of [...added, ...(readAsText.get(commit.sha) ?? [])]) {
       for (const found of secretsIn(file)) {
         add({ path: redactSecrets(file.path).text, rule: 'secret', detail: `adds a secret (${found.kind})`, line: found.line, commit: commit.sha });
       }
@@ -110,12 +117,12 @@ async function checkEntries(
     const name = redactSecrets(entry.path);
     if (hasCertainSecret(name)) add(entry.path, 'secret', `has a secret in its name (${certainKinds(name.findings)})`);
   }
-  for (const entry of regularFiles(entries)) {
+  for (const entry of regularFiles(entries).filter((candidate) => binary.has(candidate.path))) {
     const size = sizes.get(entry.blob) ?? 0;
     if (size > limits.maxFileBytes) {
       add(entry.path, 'oversized_file', `is ${formatBytes(size)} (the limit for any file is ${formatBytes(limits.maxFileBytes)})`);
       oversized.push(entry.path);
-    } else if (size > limits.maxBinaryBytes && (binary.has(entry.path) || (await readBlob(git, entry.blob)).subarray(0, 8000).includes(0))) {
+    } else if (size > limits.maxBinaryBytes) {
       add(entry.path, 'oversized_binary', `is a binary file of ${formatBytes(size)} (the limit for binaries is ${formatBytes(limits.maxBinaryBytes)})`);
       oversized.push(entry.path);
     }

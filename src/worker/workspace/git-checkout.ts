@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { TandemError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { checkOutgoingChanges, describeFinding, OutputBlockedError, type OutputLimits } from '../output-guardrail/output-guardrail.ts';
@@ -225,7 +226,10 @@ export class GitCheckout implements TaskCheckout {
     const base = await this.#pushedBase();
     if (base === head) return;
     const { outputLimits, logger, repoLabel } = this.#options;
-    const verdict = await checkOutgoingChanges({ repoDir: this.dir, baseRef: base, headRef: head, limits: outputLimits, git: this.#git() });
+    const { baseEnv, timeoutMs, signal } = this.#options;
+    // In the git directory, where no .gitattributes the task wrote changes what git reads as text.
+    const git = this.#createGit(join(this.dir, '.git'), { baseEnv, timeoutMs, signal });
+    const verdict = await checkOutgoingChanges({ repoDir: this.dir, baseRef: base, headRef: head, limits: outputLimits, git });
     if (verdict.ok) return;
     logger.warn({ repo: repoLabel, branch: this.branch, findings: verdict.findings.map(describeFinding) }, 'push blocked by the output guardrail');
     throw new OutputBlockedError(this.branch, verdict.findings);
