@@ -12,7 +12,7 @@ import { commitFiles } from './file-list.ts';
 import { GitCheckout } from './git-checkout.ts';
 import { GitCommandError, gitFailure, isRemoteGitFailure } from './git-errors.ts';
 import { createGitRunner, type GitRunner, type GitRunnerFactory } from './git-runner.ts';
-import { defaultBranch, remoteBranches, remotePrefix } from './remote-branches.ts';
+import { defaultBranch, fetchedBranches, originHead, remoteBranches, remotePrefix, type RemoteBranch } from './remote-branches.ts';
 import type { OutputLimits } from '../output-guardrail/output-guardrail.ts';
 import { remoteUrlFor } from './remote-url.ts';
 import type { OpenCheckoutInput, TaskCheckout, Workspace } from './workspace.ts';
@@ -122,14 +122,20 @@ export class GitWorkspace implements Workspace {
 
   /** The slot's kept working copy fetched and reset onto the task branch; a fresh clone when there is none or it is broken. */
   async #prepare(context: OpenContext): Promise<PreparedCheckout> {
+    const git = this.#git(context);
     if (await isWorkingCopy(context.dir)) {
       await Promise.all(staleGitState.map((entry) => rm(join(context.dir, '.git', entry), { recursive: true, force: true })));
       try {
         // The fetch writes refs and objects, the clean only removes what git does not track
-        // (ignored files included): they run side by side, and the checkout after them leaves
-        // exactly the branch's files.
-        await allSideBySide([this.#fetch(context), this.#git(context)(['clean', '--quiet', '-ffdx'])]);
-        return await this.#checkoutBranch(context);
+        // (ignored files included), and origin/HEAD is the clone's: they run side by side, and
+        // the checkout after them leaves exactly the branch's files.
+        const [, , head] = await allSideBySide([
+          this.#fetch(context),
+          git(['clean', '--quiet', '-ffdx']),
+          context.baseBranch === undefined ? originHead(git) : Promise.resolve(undefined),
+        ]);
+        const baseBranch = context.baseBranch ?? defaultBranch(head, context.repoLabel);
+        return await this.#checkoutBranch(context, baseBranch, await fetchedBranches(context.dir, [context.branch, baseBranch]));
       } catch (error) {
         // A cancel, the remote's failures and tandem's own refusals (no such base branch) would
         // fail a fresh clone too; anything else is the copy's own damage.
@@ -138,15 +144,21 @@ export class GitWorkspace implements Workspace {
       }
     }
     await this.#clone(context);
-    return this.#checkoutBranch(context);
+    const refs = await remoteBranches(git, ['HEAD', context.branch, ...(context.baseBranch === undefined ? [] : [context.baseBranch])]);
+    const baseBranch = context.baseBranch ?? defaultBranch(refs.get('HEAD')?.symref, context.repoLabel);
+    // `origin/HEAD` resolves to its branch's commit, so the default branch needs no lookup of its own.
+    const head = refs.get('HEAD');
+    if (!refs.has(baseBranch) && head?.symref === `${remotePrefix}${baseBranch}`) refs.set(baseBranch, head);
+    return this.#checkoutBranch(context, baseBranch, refs);
   }
 
   /** Fetches every branch; a failure of the remote is `git_fetch_failed` (the copy is kept), others are git's own. */
   async #fetch(context: OpenContext): Promise<void> {
     try {
       // The URL itself, not the copy's `origin`: the template may have changed since the copy was
-      // cloned. The refspec is the one a clone configures; the URL holds no credentials.
-      await this.#remoteGit(context, context.dir)(['fetch', '--prune', '--quiet', context.remoteUrl, '+refs/heads/*:refs/remotes/origin/*']);
+      // cloned. The refspec is the one a clone configures; the URL holds no credentials. FETCH_HEAD
+      // says which branches the remote has (whatever the user's fetch.writeFetchHEAD says).
+      await this.#remoteGit(context, context.dir)(['fetch', '--prune', '--quiet', '--write-fetch-head', context.remoteUrl, '+refs/heads/*:refs/remotes/origin/*']);
     } catch (error) {
       if (!isRemoteGitFailure(error)) throw error;
       throw gitFailure('git_fetch_failed', `fetching ${context.repoLabel} failed`, error, this.#options.token, remoteHint(context.repoLabel));
@@ -179,26 +191,22 @@ export class GitWorkspace implements Workspace {
     this.#logger.info({ repo: repoLabel, dir }, 'repository cloned');
   }
 
-  /** Checks the task branch out: the remote's when it has one, else a new one at the base branch. */
-  async #checkoutBranch(context: OpenContext): Promise<PreparedCheckout> {
+  /** Checks the task branch out: the remote's when it has one (in `branches`), else a new one at the base branch. */
+  async #checkoutBranch(context: OpenContext, baseBranch: string, branches: ReadonlyMap<string, RemoteBranch>): Promise<PreparedCheckout> {
     const git = this.#git(context);
-    const refs = await remoteBranches(git, ['HEAD', context.branch, ...(context.baseBranch === undefined ? [] : [context.baseBranch])]);
-    const baseBranch = context.baseBranch ?? defaultBranch(refs, context.repoLabel);
     if (baseBranch === context.branch) {
       throw new TandemError('invalid_branch', `the task branch "${context.branch}" must differ from the base branch`);
     }
-    // `origin/HEAD` resolves to its branch's commit, so the default branch needs no lookup of its own.
-    const originHead = refs.get('HEAD');
-    const base = refs.get(baseBranch) ?? (originHead?.symref === `${remotePrefix}${baseBranch}` ? originHead : undefined);
+    const base = branches.get(baseBranch);
     if (base === undefined) {
       throw new TandemError('base_branch_missing', `${context.repoLabel} has no branch "${baseBranch}" to start from`);
     }
-    const remoteTaskBranch = refs.get(context.branch);
+    const remoteTaskBranch = branches.get(context.branch);
     const existedOnRemote = remoteTaskBranch !== undefined;
-    const start = `refs/remotes/origin/${existedOnRemote ? context.branch : baseBranch}`;
+    // The remote's branch when it has one, else the base branch's commit.
     const head = (remoteTaskBranch ?? base).commit;
     // The file list comes from the commit itself, so git reads it while the checkout writes the tree.
-    const [, files] = await allSideBySide([git(['checkout', '--quiet', '--force', '--no-track', '-B', context.branch, start]), commitFiles(git, head)]);
+    const [, files] = await allSideBySide([git(['checkout', '--quiet', '--force', '--no-track', '-B', context.branch, head]), commitFiles(git, head)]);
     return {
       baseBranch,
       existedOnRemote,

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { TandemError } from '../../errors.ts';
-import { gitText, type GitRunner } from './git-runner.ts';
+import { gitLookup, gitText, type GitRunner } from './git-runner.ts';
 
 /** A branch of the remote as the working copy's remote-tracking refs have it. */
 export interface RemoteBranch {
@@ -30,11 +32,36 @@ export async function remoteBranches(git: GitRunner, names: readonly string[]): 
   return branches;
 }
 
-/** The branch `origin/HEAD` names; a clone of an empty repository has none. */
-export function defaultBranch(refs: ReadonlyMap<string, RemoteBranch>, repoLabel: string): string {
-  const head = refs.get('HEAD')?.symref ?? '';
-  if (!head.startsWith(remotePrefix)) {
+/** The branch `origin/HEAD` names (its symref); a clone of an empty repository has none. */
+export function defaultBranch(originHead: string | undefined, repoLabel: string): string {
+  if (!originHead?.startsWith(remotePrefix)) {
     throw new TandemError('base_branch_missing', `could not tell the default branch of ${repoLabel}; is the repository empty?`);
   }
-  return head.slice(remotePrefix.length);
+  return originHead.slice(remotePrefix.length);
+}
+
+/**
+ * The branches among `names` that the fetch just made in `dir` found on the remote, read
+ * from the `FETCH_HEAD` it wrote (git's record of a fetch for the commands that follow it,
+ * `git pull`'s merge among them): one line per fetched ref, `<sha>\t<flag>\t<what> of <url>`,
+ * where a branch is `branch '<name>'`. A branch name holds no space, so the name ends at
+ * the first `' of `. The fetch must write the file (`--write-fetch-head`) and have
+ * succeeded; a branch it did not find (or pruned) is not in the map.
+ */
+export async function fetchedBranches(dir: string, names: readonly string[]): Promise<Map<string, RemoteBranch>> {
+  const wanted = new Set(names);
+  const branches = new Map<string, RemoteBranch>();
+  for (const line of (await readFile(join(dir, '.git', 'FETCH_HEAD'), 'utf8')).split('\n')) {
+    const [sha = '', , description = ''] = line.split('\t');
+    if (!description.startsWith("branch '")) continue;
+    const end = description.indexOf("' of ");
+    const name = description.slice("branch '".length, end === -1 ? undefined : end);
+    if (wanted.has(name) && /^[0-9a-f]{40,64}$/.test(sha)) branches.set(name, { commit: sha, symref: '' });
+  }
+  return branches;
+}
+
+/** What `origin/HEAD` points to as the clone set it (a fetch leaves it alone), e.g. `refs/remotes/origin/main`. */
+export async function originHead(git: GitRunner): Promise<string | undefined> {
+  return gitLookup(git, ['symbolic-ref', '--quiet', `${remotePrefix}HEAD`]);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createRemoteRoot, git } from '../../kit/git-repos.ts';
@@ -38,6 +39,41 @@ test('a repository is cloned once, then fetched into the kept working copy: new 
   assert.equal(await git(second.dir, 'rev-parse', '--abbrev-ref', 'HEAD'), 'tandem/task-m2');
   assert.equal(await second.readFile('CHANGELOG.md'), 'pagination\n');
   assert.deepEqual(messages().filter((message) => message === 'repository cloned'), ['repository cloned'], 'cloned once, not once per task');
+});
+
+test('a kept working copy finds the branches the remote has now, whatever the worker’s git config says of FETCH_HEAD', async (t) => {
+  const { logger, messages } = recordedLogger();
+  const home = await mkdtemp(join(tmpdir(), 'tandem-home-'));
+  t.after(() => rm(home, { recursive: true, force: true }));
+  await writeFile(join(home, '.gitconfig'), '[fetch]\n\twriteFetchHEAD = false\n');
+  const { remotes, workspace } = await createWorkspaceFixture(t, { logger, baseEnv: { ...process.env, HOME: home, XDG_CONFIG_HOME: home } });
+  const first = await workspace.open({ taskId: 'task-f1', repo, branch: 'tandem/task-f1' });
+  await first.dispose();
+
+  // Someone pushes the next task's branch, a release branch and new work on main.
+  const taskSha = await pushFromElsewhere(remotes, 'main', { 'task.txt': 'for task-f2\n' });
+  const elsewhere = await remotes.clone(repo.owner, repo.name);
+  await git(elsewhere, 'push', 'origin', 'HEAD:refs/heads/tandem/task-f2', 'HEAD~1:refs/heads/release-2');
+  const mainSha = await pushFromElsewhere(remotes, 'main', { 'CHANGELOG.md': 'later\n' });
+
+  const resumed = await workspace.open({ taskId: 'task-f2', repo, branch: 'tandem/task-f2' });
+  assert.equal(resumed.existedOnRemote, true);
+  assert.equal(await resumed.headSha(), taskSha);
+  assert.equal(await resumed.readFile('task.txt'), 'for task-f2\n');
+  await resumed.dispose();
+
+  const onRelease = await workspace.open({ taskId: 'task-f3', repo, branch: 'tandem/task-f3', baseBranch: 'release-2' });
+  assert.equal(onRelease.existedOnRemote, false);
+  assert.equal(await onRelease.headSha(), await git(elsewhere, 'rev-parse', 'HEAD~1'));
+  await onRelease.dispose();
+
+  const onMain = await workspace.open({ taskId: 'task-f4', repo, branch: 'tandem/task-f4' });
+  assert.equal(onMain.baseBranch, 'main');
+  assert.equal(await onMain.headSha(), mainSha);
+  await onMain.dispose();
+
+  await rejectsWith(workspace.open({ taskId: 'task-f5', repo, branch: 'tandem/task-f5', baseBranch: 'release-9' }), 'base_branch_missing');
+  assert.deepEqual(messages().filter((message) => message === 'repository cloned'), ['repository cloned'], 'every task after the first used the kept copy');
 });
 
 test('nothing an earlier task left in the working copy reaches the next task', async (t) => {
