@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { createLogger } from '../src/logger.ts';
 import type { ChatRequest, ModelClient } from '../src/models/model-client.ts';
 import { OllamaModelClient } from '../src/models/ollama-model-client.ts';
-import { addWorkJob, workJobId } from '../src/queue/queues.ts';
+import { addWorkJob, reportJobId } from '../src/queue/queues.ts';
 import { startWorkerRole } from '../src/worker/start-worker.ts';
 import { ProcessTestRunner } from '../src/worker/test-runner/process-test-runner.ts';
 import type { RunTestsInput, TestRunner } from '../src/worker/test-runner/test-runner.ts';
@@ -129,7 +129,7 @@ export async function runOrchestration(options: OrchestrationOptions = defaultOr
       await addWorkJob(harness.workQueue, { taskId, repo: { owner: 'acme', name: 'calc' }, request: 'fix add so that it adds', difficulty: 'low', reflection: false });
       const report = await harness.waitForReport(taskId);
       if (report.status !== 'passed') throw new Error(`task ${task} ended ${report.status}: ${JSON.stringify(report.error)}`);
-      const reportJob = await harness.reportQueue.getJob(workJobId(taskId, 1));
+      const reportJob = await harness.reportQueue.getJob(reportJobId(taskId, 1));
       const wallMs = reportJob!.timestamp - enqueuedAt;
       const modelMs = model.total.ms - modelBefore;
       const testMs = tests.total.ms - testsBefore;

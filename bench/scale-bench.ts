@@ -18,7 +18,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addWorkJob, parseReportJob, workJobId } from '../src/queue/queues.ts';
+import { addWorkJob, parseReportJob, reportJobId } from '../src/queue/queues.ts';
 import type { ReportJob } from '../src/queue/report-job.ts';
 import { listWorkers } from '../src/queue/worker-registry.ts';
 import type { ChatResponder } from '../test/kit/ollama-server.ts';
@@ -76,7 +76,7 @@ async function reportsOf(harness: WorkerHarness, taskIds: string[], processes: T
     async () => {
       const exited = processes.find((worker) => worker.child.exitCode !== null);
       if (exited) throw new Error(`a worker exited:\n${exited.output()}`);
-      const jobs = await Promise.all(taskIds.map((taskId) => harness.reportQueue.getJob(workJobId(taskId, 1))));
+      const jobs = await Promise.all(taskIds.map((taskId) => harness.reportQueue.getJob(reportJobId(taskId, 1))));
       if (jobs.some((job) => job === undefined)) return undefined;
       return jobs.map((job) => ({ data: parseReportJob(job!.data), timestamp: job!.timestamp }));
     },

@@ -76,13 +76,15 @@ export async function addWorkJob(queue: Queue, input: WorkJobInput): Promise<Wor
   return job;
 }
 
+/** The id of the report job of one task iteration: one report per iteration, however often it is sent. */
+export function reportJobId(taskId: string, iteration: number): string {
+  return workJobId(taskId.replace(/[^a-z0-9-]/gi, '-'), iteration);
+}
+
 /** Validates and enqueues a worker's report for the gateway. */
 export async function addReportJob(queue: Queue, input: ReportJob): Promise<ReportJob> {
   const report = parseReportJob(input);
-  await queue.add(queueNames.report, report, {
-    ...reportJobOptions,
-    jobId: workJobId(report.taskId.replace(/[^a-z0-9-]/gi, '-'), report.iteration),
-  });
+  await queue.add(queueNames.report, report, { ...reportJobOptions, jobId: reportJobId(report.taskId, report.iteration) });
   return report;
 }
 

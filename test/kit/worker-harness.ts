@@ -7,7 +7,7 @@ import { loadConfig, type Config, type Environment } from '../../src/config.ts';
 import { silentLogger, type Logger } from '../../src/logger.ts';
 import { createQueue, createRedisConnection, queueNames } from '../../src/queue/queues.ts';
 import type { ProgressEvent } from '../../src/queue/progress-event.ts';
-import { parseReportJob } from '../../src/queue/queues.ts';
+import { parseReportJob, reportJobId } from '../../src/queue/queues.ts';
 import type { ReportJob } from '../../src/queue/report-job.ts';
 import { startWorkerRole, type WorkerRole } from '../../src/worker/start-worker.ts';
 import { createRemoteRoot, type RemoteRoot } from './git-repos.ts';
@@ -95,8 +95,8 @@ export async function createWorkerHarness(label: string, overrides: Environment 
     waitForReport(taskId, iteration = 1, timeoutMs = 90_000) {
       return waitFor(
         async () => {
-          const jobs = await reportQueue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);
-          const job = jobs.find((candidate) => candidate.data?.taskId === taskId && candidate.data?.iteration === iteration);
+          // The report's own id: one lookup, however many reports the queue holds (a benchmark runs beside this).
+          const job = await reportQueue.getJob(reportJobId(taskId, iteration));
           return job ? parseReportJob(job.data) : undefined;
         },
         `the report of ${taskId}#${iteration}`,
