@@ -88,7 +88,8 @@ export function createWorkProcessor(options: WorkProcessorOptions) {
     }
 
     const taskLogger = () => logger.child({ taskId: work.taskId, iteration: work.iteration });
-    const progressLines = orderedWrites();
+    // Progress lines and checkpoints reach Redis in the order they were made, behind the pipeline.
+    const jobWrites = orderedWrites();
     const report = await runTask(
       work,
       dependencies,
@@ -96,11 +97,12 @@ export function createWorkProcessor(options: WorkProcessorOptions) {
         signal,
         progress: async (event) => {
           const line = progressEventSchema.parse({ ...event, iteration: work.iteration, at: dependencies.now() });
-          progressLines.write(() => job.updateProgress(line));
+          jobWrites.write(() => job.updateProgress(line));
         },
         checkpoint: async (state) => {
-          await progressLines.written();
-          await job.updateData({ ...work, checkpoint: state });
+          // A copy: the pipeline goes on changing its state while the write waits its turn.
+          const data = { ...work, checkpoint: structuredClone(state) };
+          jobWrites.write(() => job.updateData(data));
         },
       },
       { finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1), attempt: job.attemptsMade + 1 },
@@ -113,18 +115,18 @@ export function createWorkProcessor(options: WorkProcessorOptions) {
       const text = clip(`${describeError(error)} — trying again${retryDelayText(job)} (attempt ${attempt + 1} of ${job.opts.attempts ?? 1})`);
       const line = progressEventSchema.parse({ persona: 'worker', phase: 'error', text, iteration: work.iteration, at: dependencies.now() });
       // After the attempt's own lines, when they could be written.
-      await progressLines.written().catch(() => undefined);
+      await jobWrites.written().catch(() => undefined);
       await job.updateProgress(line).catch((progressError: unknown) => attemptLogger.warn({ err: progressError }, 'could not report the retry'));
       throw toJobError(error);
     });
 
     if (report === undefined || (signal?.aborted && signal.reason === shutdownReason)) {
-      await progressLines.written().catch(() => undefined);
+      await jobWrites.written().catch(() => undefined);
       return giveBack(job, token);
     }
 
-    // The thread gets the task's last progress lines before its report.
-    await progressLines.written().catch((error: unknown) => {
+    // The task's last progress lines and checkpoint are written before its report.
+    await jobWrites.written().catch((error: unknown) => {
       throw toJobError(error);
     });
     await addReportJob(reportQueue, report);

@@ -28,5 +28,6 @@ test('a failed write is reported by written, and the writes after it are not mad
   writes.write(async () => made.push('third'));
   await assert.rejects(writes.written(), /redis went away/);
   await assert.rejects(writes.written(), /redis went away/, 'still reported to a later caller');
+  assert.throws(() => writes.write(async () => made.push('fourth')), /redis went away/, 'a later write is refused with the failure');
   assert.deepEqual(made, ['first']);
 });

@@ -20,7 +20,11 @@ export interface PipelineDependencies {
   now: () => number;
 }
 
-/** How one job talks back: progress for the thread, checkpoints for crash recovery. */
+/**
+ * How one job talks back: progress for the thread, checkpoints for crash recovery. Both may
+ * be written behind the pipeline, in the order they were made; an earlier write's failure
+ * rejects the next call.
+ */
 export interface TaskHooks {
   progress(event: Omit<ProgressEvent, 'at' | 'iteration'>): Promise<void>;
   checkpoint(state: Checkpoint): Promise<void>;

@@ -88,6 +88,7 @@ export async function resolveRepoPath(repoDir: string, path: unknown): Promise<P
     const isLast = index === segments.length - 1;
     // Missing parents will be created as plain directories inside `current`.
     if (kind === 'missing') return confined(checked.relativePath, join(next, ...segments.slice(index + 1)), 'missing');
+    let currentKind: PathKind = kind;
     if (kind === 'symlink') {
       const target = await symlinkTarget(next);
       const escape = leavesRepository(repoRoot, target.path);
@@ -97,11 +98,12 @@ export async function resolveRepoPath(repoDir: string, path: unknown): Promise<P
       }
       if (target.dangling) return { status: 'failed', reason: `${segments.slice(0, index + 1).join('/')} is a broken symlink` };
       current = target.path;
+      currentKind = await kindOf(current);
     } else {
       current = next;
     }
     if (isLast) return confined(checked.relativePath, current, kind);
-    if ((await kindOf(current)) !== 'directory') {
+    if (currentKind !== 'directory') {
       return { status: 'failed', reason: `${segments.slice(0, index + 1).join('/')} is not a directory` };
     }
   }
