@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { addWorkJob, workJobId } from '../../src/queue/queues.ts';
 import { git } from '../kit/git-repos.ts';
@@ -126,6 +128,23 @@ test('a follow-up iteration adds commits to the same branch', async () => {
   assert.deepEqual((await harness.remotes.branches('acme', 'calc')).filter((name) => name.startsWith('tandem/')), [first.branch]);
   const planner = harness.ollama.chatRequests().filter((chat) => personaOf(chat) === 'planner').at(-1)!;
   assert.match(planner.messages[1]!.content, /please document add in the README/);
+});
+
+test('git’s upkeep of the kept working copy runs beside a test run', async () => {
+  const copy = join(harness.config.paths.workspaces, 'checkouts', 'acme', 'calc', '0');
+  const packs = async () => (await readdir(join(copy, '.git', 'objects', 'pack'))).filter((name) => name.endsWith('.pack')).length;
+  // The next fetch keeps its pack, and more than one pack makes git's gc repack (in the foreground).
+  await git(copy, 'config', 'fetch.unpackLimit', '1');
+  await git(copy, 'config', 'gc.autoPackLimit', '1');
+  await git(copy, 'config', 'gc.autoDetach', 'false');
+  const packsBefore = await packs();
+  const elsewhere = await harness.remotes.clone('acme', 'calc');
+  await git(elsewhere, 'commit', '--allow-empty', '-m', 'news on main');
+  await git(elsewhere, 'push', 'origin', 'HEAD:main');
+  harness.ollama.setResponder(happyTeam());
+  await addWorkJob(harness.workQueue, { taskId: 'task-upkeep', repo, request: 'fix add', difficulty: 'low', reflection: false });
+  assert.equal((await harness.waitForReport('task-upkeep')).status, 'passed');
+  assert.equal(await packs(), 1, `the ${packsBefore + 1} packs after the fetch were repacked into one`);
 });
 
 test('an invalid answer once is repaired and the task completes', async () => {

@@ -4,13 +4,16 @@ import type { TaskRun } from './task-run.ts';
 
 /** Test runs have no network; installs fetch packages, so theirs is allowed (writes stay confined). */
 async function runCommand(run: TaskRun, command: string, purpose: 'tests' | 'install'): Promise<TestResult> {
-  const result = await run.dependencies.testRunner.run({
+  const running = run.dependencies.testRunner.run({
     dir: run.checkout.dir,
     command,
     purpose,
     timeoutMs: run.dependencies.testTimeoutMs,
     signal: run.hooks.signal,
   });
+  // The copy's git upkeep runs beside the command, which never uses the copy's git.
+  const upkeep = run.checkout.maintain();
+  const result = await running.finally(() => upkeep);
   run.state.testMs += result.durationMs;
   return result;
 }

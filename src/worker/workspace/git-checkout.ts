@@ -63,6 +63,8 @@ export class GitCheckout implements TaskCheckout {
   #mergeBaseRef: string | undefined;
   /** The last file listing; the working tree changes through `applyEdits` and a rebase, and `commit` follows every test run. */
   #files: string[] | undefined;
+  /** git's upkeep of the working copy, once started (`maintain`). */
+  #maintenance: Promise<void> | undefined;
   /** The diff of the last merge-base and HEAD asked for, read or being read. */
   #changes: { base: string; head: string; changes: Promise<CommittedChanges> } | undefined;
   readonly #createGit: GitRunnerFactory;
@@ -215,9 +217,25 @@ export class GitCheckout implements TaskCheckout {
     return this.#head;
   }
 
+  /**
+   * Runs git's upkeep of the working copy (`maintenance run --auto`: nothing, or a gc once
+   * loose objects or packs pile up), which the copy's own fetches and commits leave out;
+   * once per checkout. The gc runs to its end here rather than detached, so none of it is
+   * left running when the task's next git command, or the next task, uses the copy. A
+   * failure is logged, never thrown: the copy still works.
+   */
+  maintain(): Promise<void> {
+    this.#maintenance ??= this.#git()(['-c', 'gc.autoDetach=false', 'maintenance', 'run', '--auto', '--quiet']).then(
+      () => undefined,
+      (error: unknown) => this.#options.logger.warn({ repo: this.#options.repoLabel, err: error }, 'git maintenance of the working copy failed'),
+    );
+    return this.#maintenance;
+  }
+
   async dispose(): Promise<void> {
-    // No git of this task may still read the copy once the next task has it.
+    // No git of this task may still run in the copy once the next task has it.
     await this.#changes?.changes.catch(() => undefined);
+    await this.#maintenance;
     await this.#options.release();
   }
 

@@ -17,6 +17,8 @@ export interface GitRunnerOptions {
   auth?: { remoteUrl: string; token?: string };
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Settings for every command of this runner, given as `-c <name>=<value>`. */
+  settings?: Readonly<Record<string, string>>;
 }
 
 /** Makes the runner of one repository: `createGitRunner`, or one wrapped around it (to time or count git's children). */
@@ -33,9 +35,10 @@ export function createGitRunner(repoDir: string, options: GitRunnerOptions = {})
   const extraEnv = options.auth ? gitAuthEnvironment(options.auth.remoteUrl, token) : {};
   const environment = gitChildEnvironment(options.baseEnv ?? process.env, extraEnv);
   const timeoutMs = options.timeoutMs ?? defaultGitTimeoutMs;
+  const settings = Object.entries({ 'core.quotePath': 'false', ...options.settings }).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
   return (args, input) =>
     new Promise((resolve, reject) => {
-      const child = spawn('git', ['-c', 'core.quotePath=false', ...args], {
+      const child = spawn('git', [...settings, ...args], {
         cwd: repoDir,
         env: environment,
         stdio: ['pipe', 'pipe', 'pipe'],

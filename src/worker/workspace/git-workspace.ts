@@ -38,6 +38,13 @@ export interface GitWorkspaceOptions {
 /** Committer identity (authors come from `commit`), and no signing prompts from a global config. */
 const checkoutConfig = { 'user.name': 'tandem', 'user.email': 'tandem@localhost', 'commit.gpgSign': 'false' };
 
+/**
+ * Settings of every git command in a kept working copy: fetches, commits and rebases leave
+ * git's own upkeep (`maintenance run --auto`, a gc once loose objects or packs pile up) to
+ * `TaskCheckout.maintain`, which runs it beside a test run instead of in a step's way.
+ */
+const keptCopySettings = { 'maintenance.auto': 'false' };
+
 /** What dependency installs and test runs leave behind, excluded from every task commit. */
 const generatedPaths = ['node_modules/', '__pycache__/', '.pytest_cache/', '.venv/', 'target/', '.tandem/'];
 
@@ -77,7 +84,8 @@ export class GitWorkspace implements Workspace {
     this.#logger = options.logger ?? silentLogger;
     this.#baseEnv = options.baseEnv ?? process.env;
     this.#timeoutMs = options.gitTimeoutMs ?? defaultGitTimeoutMs;
-    this.#createGit = options.createGit ?? createGitRunner;
+    const createGit = options.createGit ?? createGitRunner;
+    this.#createGit = (repoDir, runnerOptions) => createGit(repoDir, { ...runnerOptions, settings: { ...keptCopySettings, ...runnerOptions?.settings } });
     this.#pool = new CheckoutPool({ root: join(options.root, 'checkouts'), logger: this.#logger });
   }
 

@@ -55,6 +55,11 @@ export interface TaskCheckout {
    */
   push(): Promise<void>;
   headSha(): Promise<string>;
+  /**
+   * Tidies the working copy's git storage, at most once per checkout; meant to run while
+   * nothing else uses git there (a test run). Never rejects.
+   */
+  maintain(): Promise<void>;
   /** Hands the working copy back for the repository's next task (which resets it). Idempotent. */
   dispose(): Promise<void>;
 }

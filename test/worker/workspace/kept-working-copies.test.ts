@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -74,6 +74,31 @@ test('a kept working copy finds the branches the remote has now, whatever the wo
 
   await rejectsWith(workspace.open({ taskId: 'task-f5', repo, branch: 'tandem/task-f5', baseBranch: 'release-9' }), 'base_branch_missing');
   assert.deepEqual(messages().filter((message) => message === 'repository cloned'), ['repository cloned'], 'every task after the first used the kept copy');
+});
+
+/** The packs in a working copy's object store. */
+async function packCount(dir: string): Promise<number> {
+  return (await readdir(join(dir, '.git', 'objects', 'pack'))).filter((name) => name.endsWith('.pack')).length;
+}
+
+test('git’s upkeep of a kept working copy runs when asked, not inside its fetches and commits', async (t) => {
+  const { remotes, workspace } = await createWorkspaceFixture(t);
+  const first = await workspace.open({ taskId: 'task-g1', repo, branch: 'tandem/task-g1' });
+  // Every fetch keeps the pack it receives, and more than one pack makes git's automatic gc
+  // repack, before the command that started it returns.
+  await git(first.dir, 'config', 'fetch.unpackLimit', '1');
+  await git(first.dir, 'config', 'gc.autoPackLimit', '1');
+  await git(first.dir, 'config', 'gc.autoDetach', 'false');
+  await first.dispose();
+
+  await pushFromElsewhere(remotes, 'main', { 'CHANGELOG.md': 'one\n' });
+  const second = await workspace.open({ taskId: 'task-g2', repo, branch: 'tandem/task-g2' });
+  await second.applyEdits([{ path: 'notes.txt', action: 'write', content: 'notes\n' }]);
+  assert.ok(await second.commit('Add notes', { name: 'tandem', email: 'tandem@localhost' }));
+  assert.equal(await packCount(second.dir), 2, 'the fetch kept its pack, and neither it nor the commit repacked');
+  await Promise.all([second.maintain(), second.maintain()]);
+  assert.equal(await packCount(second.dir), 1, 'the upkeep repacked');
+  await second.dispose();
 });
 
 test('nothing an earlier task left in the working copy reaches the next task', async (t) => {
