@@ -1,5 +1,5 @@
 /**
- * Orchestration overhead per task: `node --import tsx bench/orchestration-bench.ts [--tasks 6]`.
+ * Orchestration overhead per task: `node --import tsx bench/orchestration-bench.ts [--tasks 12]`.
  *
  * Tasks run one after another on one small repository (the test kit's calculator) through
  * the real worker role: real Redis, real git against a bare remote, the real test runner,
@@ -34,7 +34,7 @@ export interface OrchestrationOptions {
   tasks: number;
 }
 
-export const defaultOrchestrationOptions: OrchestrationOptions = { tasks: 6 };
+export const defaultOrchestrationOptions: OrchestrationOptions = { tasks: 12 };
 
 /** Adds the time of every call made through `timed` to `total.ms`. */
 function timer() {
