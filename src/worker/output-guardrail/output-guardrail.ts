@@ -122,7 +122,9 @@ async function checkEntries(
     if (size > limits.maxFileBytes) {
       add(entry.path, 'oversized_file', `is ${formatBytes(size)} (the limit for any file is ${formatBytes(limits.maxFileBytes)})`);
       oversized.push(entry.path);
-    } else if (size > limits.maxBinaryBytes) {
+    } else if (size > limits.maxBinaryBytes && (await readBlob(git, entry.blob)).subarray(0, 8000).includes(0)) {
+      // git did not diff it because of this blob, or because of the one it replaced (a text
+      // file that was binary or over the file limit): only a NUL byte where git looks makes it binary.
       add(entry.path, 'oversized_binary', `is a binary file of ${formatBytes(size)} (the limit for binaries is ${formatBytes(limits.maxBinaryBytes)})`);
       oversized.push(entry.path);
     }

@@ -67,10 +67,11 @@ test('the attributes file of the worker’s own git config is set aside too', as
   assert.deepEqual(summaries(verdict).sort(), ['oversized_file data/rows.sql', 'secret notes.txt:1']);
 });
 
-test('a file that shrinks from over the file limit to under it still has its added lines read', async (t) => {
+test('a file that shrinks from over the file limit to under it still has its added lines read, and text is not called binary', async (t) => {
   const repo = await createGuardrailRepo(t, { ...seedFiles, 'data/big.txt': text(8192) });
-  await repo.commit({ 'data/big.txt': `now small, with a token ${fakeGitHubToken}\n` });
-  const { verdict, commands } = await checkCounting(repo, { maxFileBytes: 4096 });
-  assert.deepEqual(summaries(verdict), ['secret data/big.txt:1']);
-  assert.deepEqual(commands, ['log', 'cat-file', 'log']);
+  await repo.commit({ 'data/big.txt': `${text(2000)}\nnow smaller, with a token ${fakeGitHubToken}\n` });
+  const { verdict, commands } = await checkCounting(repo, { maxFileBytes: 4096, maxBinaryBytes: 1024 });
+  assert.deepEqual(summaries(verdict), ['secret data/big.txt:27']);
+  // Its size, then a look at its first bytes (over the binary limit: is it binary?), then its lines as text.
+  assert.deepEqual(commands, ['log', 'cat-file', 'cat-file', 'log']);
 });
