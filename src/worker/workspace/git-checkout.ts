@@ -88,7 +88,7 @@ export class GitCheckout implements TaskCheckout {
 
   async readFile(path: string): Promise<string | undefined> {
     try {
-      const resolved = await resolveRepoPath(this.dir, path);
+      const resolved = resolveRepoPath(this.dir, path);
       if (resolved.status !== 'ok' || resolved.targetKind !== 'file') return undefined;
       return await readFile(resolved.targetPath, 'utf8');
     } catch {
