@@ -12,9 +12,15 @@ export class BackgroundWork {
     this.#logger = logger;
   }
 
+  /**
+   * Starts `work` once the event loop has taken the I/O already waiting (`setImmediate` runs
+   * after the poll phase): the Slack requests that came in meanwhile get their acks before
+   * this work's first steps take the loop.
+   */
   run(label: string, work: () => Promise<unknown>, onError?: (error: unknown) => Promise<unknown>): void {
     const task = (async () => {
       try {
+        await new Promise((resolve) => setImmediate(resolve));
         await work();
       } catch (error) {
         this.#logger.error({ err: error, work: label }, 'gateway work failed');
