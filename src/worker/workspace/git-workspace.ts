@@ -137,12 +137,12 @@ export class GitWorkspace implements Workspace {
         // The fetch writes refs and objects, the clean only removes what git does not track
         // (ignored files included), and origin/HEAD is the clone's: they run side by side, and
         // the checkout after them leaves exactly the branch's files.
-        const [, , head] = await allSideBySide([
+        const [, , originHeadTarget] = await allSideBySide([
           this.#fetch(context),
           git(['clean', '--quiet', '-ffdx']),
           context.baseBranch === undefined ? originHead(git) : Promise.resolve(undefined),
         ]);
-        const baseBranch = context.baseBranch ?? defaultBranch(head, context.repoLabel);
+        const baseBranch = context.baseBranch ?? defaultBranch(originHeadTarget, context.repoLabel);
         return await this.#checkoutBranch(context, baseBranch, await fetchedBranches(context.dir, [context.branch, baseBranch]));
       } catch (error) {
         // A cancel, the remote's failures and tandem's own refusals (no such base branch) would
@@ -155,8 +155,8 @@ export class GitWorkspace implements Workspace {
     const refs = await remoteBranches(git, ['HEAD', context.branch, ...(context.baseBranch === undefined ? [] : [context.baseBranch])]);
     const baseBranch = context.baseBranch ?? defaultBranch(refs.get('HEAD')?.symref, context.repoLabel);
     // `origin/HEAD` resolves to its branch's commit, so the default branch needs no lookup of its own.
-    const head = refs.get('HEAD');
-    if (!refs.has(baseBranch) && head?.symref === `${remotePrefix}${baseBranch}`) refs.set(baseBranch, head);
+    const originHeadRef = refs.get('HEAD');
+    if (!refs.has(baseBranch) && originHeadRef?.symref === `${remotePrefix}${baseBranch}`) refs.set(baseBranch, originHeadRef);
     return this.#checkoutBranch(context, baseBranch, refs);
   }
 
