@@ -130,13 +130,15 @@ test('a follow-up iteration adds commits to the same branch', async () => {
   assert.match(planner.messages[1]!.content, /please document add in the README/);
 });
 
-test('git’s upkeep of the kept working copy runs beside a test run', async () => {
+test('git’s upkeep of the kept working copy runs beside a test run', async (t) => {
   const copy = join(harness.config.paths.workspaces, 'checkouts', 'acme', 'calc', '0');
   const packs = async () => (await readdir(join(copy, '.git', 'objects', 'pack'))).filter((name) => name.endsWith('.pack')).length;
   // The next fetch keeps its pack, and more than one pack makes git's gc repack (in the foreground).
-  await git(copy, 'config', 'fetch.unpackLimit', '1');
-  await git(copy, 'config', 'gc.autoPackLimit', '1');
-  await git(copy, 'config', 'gc.autoDetach', 'false');
+  const settings = { 'fetch.unpackLimit': '1', 'gc.autoPackLimit': '1', 'gc.autoDetach': 'false' };
+  for (const [name, value] of Object.entries(settings)) await git(copy, 'config', name, value);
+  t.after(async () => {
+    for (const name of Object.keys(settings)) await git(copy, 'config', '--unset', name);
+  });
   const packsBefore = await packs();
   const elsewhere = await harness.remotes.clone('acme', 'calc');
   await git(elsewhere, 'commit', '--allow-empty', '-m', 'news on main');
