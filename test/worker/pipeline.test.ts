@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { addWorkJob, workJobId } from '../../src/queue/queues.ts';
@@ -17,6 +16,7 @@ import {
   scriptedTeam,
 } from '../kit/scripted-team.ts';
 import { createWorkerHarness, type WorkerHarness } from '../kit/worker-harness.ts';
+import { packCount } from './workspace/workspace-fixture.ts';
 
 const execFileAsync = promisify(execFile);
 let harness: WorkerHarness;
@@ -132,21 +132,20 @@ test('a follow-up iteration adds commits to the same branch', async () => {
 
 test('git’s upkeep of the kept working copy runs beside a test run', async (t) => {
   const copy = join(harness.config.paths.workspaces, 'checkouts', 'acme', 'calc', '0');
-  const packs = async () => (await readdir(join(copy, '.git', 'objects', 'pack'))).filter((name) => name.endsWith('.pack')).length;
   // The next fetch keeps its pack, and more than one pack makes git's gc repack (in the foreground).
   const settings = { 'fetch.unpackLimit': '1', 'gc.autoPackLimit': '1', 'gc.autoDetach': 'false' };
   for (const [name, value] of Object.entries(settings)) await git(copy, 'config', name, value);
   t.after(async () => {
     for (const name of Object.keys(settings)) await git(copy, 'config', '--unset', name);
   });
-  const packsBefore = await packs();
+  const packsBefore = await packCount(copy);
   const elsewhere = await harness.remotes.clone('acme', 'calc');
   await git(elsewhere, 'commit', '--allow-empty', '-m', 'news on main');
   await git(elsewhere, 'push', 'origin', 'HEAD:main');
   harness.ollama.setResponder(happyTeam());
   await addWorkJob(harness.workQueue, { taskId: 'task-upkeep', repo, request: 'fix add', difficulty: 'low', reflection: false });
   assert.equal((await harness.waitForReport('task-upkeep')).status, 'passed');
-  assert.equal(await packs(), 1, `the ${packsBefore + 1} packs after the fetch were repacked into one`);
+  assert.equal(await packCount(copy), 1, `the ${packsBefore + 1} packs after the fetch were repacked into one`);
 });
 
 test('an invalid answer once is repaired and the task completes', async () => {

@@ -65,8 +65,8 @@ export async function checkOutgoingChanges(input: OutgoingChangesInput): Promise
   // so only the files it did not diff can break a size rule: their sizes are read, and then
   // the added lines of those within the limits, diffed as text.
   const commits = await outgoingCommits(git, input.baseRef, headRef, limits.maxFileBytes);
-  const undiffed = commits.flatMap(({ entries, binary }) => regularFiles(entries).filter((entry) => binary.has(entry.path)));
-  const sizes = await blobSizes(git, undiffed.map((entry) => entry.blob));
+  const undiffed = commits.flatMap(({ entries, binary }) => present(entries).filter((entry) => binary.has(entry.path)));
+  const sizes = await blobSizes(git, regularFiles(undiffed).map((entry) => entry.blob));
   const oversized = new Set<string>();
   for (const changes of commits) {
     const checked = await checkEntries(git, changes, sizes, limits);
@@ -74,7 +74,7 @@ export async function checkOutgoingChanges(input: OutgoingChangesInput): Promise
     checked.oversized.forEach((path) => oversized.add(path));
   }
   // Oversized files are already blocked (in any commit); their content is not worth diffing.
-  const unread = [...new Set(commits.flatMap(({ entries, binary }) => present(entries).filter((entry) => binary.has(entry.path)).map((entry) => entry.path)))].filter((path) => !oversized.has(path));
+  const unread = [...new Set(undiffed.map((entry) => entry.path))].filter((path) => !oversized.has(path));
   const readAsText = unread.length > 0 ? await addedLinesByCommit(git, input.baseRef, headRef, unread) : new Map<string, AddedLines[]>();
   for (const { commit, added } of commits) {
     for (const file of [...added, ...(readAsText.get(commit.sha) ?? [])]) {

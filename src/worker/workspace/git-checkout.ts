@@ -52,6 +52,7 @@ export class GitCheckout implements TaskCheckout {
   readonly existedOnRemote: boolean;
   readonly #options: GitCheckoutOptions;
   #localGit: GitRunner | undefined;
+  #gitDirGit: GitRunner | undefined;
   /** The last head this checkout pushed; the next push is checked from there. */
   #pushedHead: string | undefined;
   /** HEAD as this checkout last moved it (checkout, commit); unknown after a rebase. */
@@ -244,10 +245,8 @@ export class GitCheckout implements TaskCheckout {
     const base = await this.#pushedBase();
     if (base === head) return;
     const { outputLimits, logger, repoLabel } = this.#options;
-    const { baseEnv, timeoutMs, signal } = this.#options;
     // In the git directory, where no .gitattributes the task wrote changes what git reads as text.
-    const git = this.#createGit(join(this.dir, '.git'), { baseEnv, timeoutMs, signal });
-    const verdict = await checkOutgoingChanges({ repoDir: this.dir, baseRef: base, headRef: head, limits: outputLimits, git });
+    const verdict = await checkOutgoingChanges({ repoDir: this.dir, baseRef: base, headRef: head, limits: outputLimits, git: this.#git('git directory') });
     if (verdict.ok) return;
     logger.warn({ repo: repoLabel, branch: this.branch, findings: verdict.findings.map(describeFinding) }, 'push blocked by the output guardrail');
     throw new OutputBlockedError(this.branch, verdict.findings);
@@ -271,12 +270,10 @@ export class GitCheckout implements TaskCheckout {
     return this.#mergeBaseRef;
   }
 
-  #git(): GitRunner {
-    this.#localGit ??= this.#createGit(this.dir, {
-      baseEnv: this.#options.baseEnv,
-      timeoutMs: this.#options.timeoutMs,
-      signal: this.#options.signal,
-    });
-    return this.#localGit;
+  /** git in the work tree, or in the git directory (`.git`, which has no work tree's attributes). */
+  #git(where: 'work tree' | 'git directory' = 'work tree'): GitRunner {
+    const make = (dir: string) => this.#createGit(dir, { baseEnv: this.#options.baseEnv, timeoutMs: this.#options.timeoutMs, signal: this.#options.signal });
+    if (where === 'git directory') return (this.#gitDirGit ??= make(join(this.dir, '.git')));
+    return (this.#localGit ??= make(this.dir));
   }
 }

@@ -5,14 +5,9 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { checkOutgoingChanges, type OutputLimits } from '../../../src/worker/output-guardrail/output-guardrail.ts';
 import { createGitRunner, type GitRunner, type GitRunnerOptions } from '../../../src/worker/workspace/git-runner.ts';
-import { createGuardrailRepo, fakeGitHubToken, seedFiles, summaries, type GuardrailRepo } from './guardrail-repo.ts';
+import { createGuardrailRepo, fakeGitHubToken, seedFiles, summaries, text, type GuardrailRepo } from './guardrail-repo.ts';
 
 const megabyte = 1024 * 1024;
-
-/** `bytes` bytes of plain text in 80-column lines. */
-function text(bytes: number): string {
-  return `${'lorem ipsum dolor sit amet '.repeat(3).slice(0, 79)}\n`.repeat(Math.ceil(bytes / 80)).slice(0, bytes);
-}
 
 /** The guardrail over `repo` with a runner in its git directory that records each git command. */
 async function checkCounting(repo: GuardrailRepo, limits?: Partial<OutputLimits>, options: GitRunnerOptions = {}) {

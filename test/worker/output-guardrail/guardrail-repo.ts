@@ -23,6 +23,11 @@ export const seedFiles: Record<string, string> = {
   '.env.example': 'API_URL=\n',
 };
 
+/** `bytes` bytes of plain text in 80-column lines. */
+export function text(bytes: number): string {
+  return `${'lorem ipsum dolor sit amet '.repeat(3).slice(0, 79)}\n`.repeat(Math.ceil(bytes / 80)).slice(0, bytes);
+}
+
 /** A test repository whose `main` holds `files`; `base` is the commit the task starts from. */
 export interface GuardrailRepo {
   dir: string;

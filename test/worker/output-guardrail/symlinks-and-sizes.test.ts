@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { symlinkEscape } from '../../../src/worker/output-guardrail/symlink-target.ts';
-import { createGuardrailRepo, findingsOf, summaries } from './guardrail-repo.ts';
+import { createGuardrailRepo, findingsOf, summaries, text } from './guardrail-repo.ts';
 
 const megabyte = 1024 * 1024;
 
 /** `bytes` bytes of binary data (a NUL every 64 bytes). */
 function binary(bytes: number): Buffer {
   return Buffer.alloc(bytes, 'binary-data-with-nuls-------------------------------------------\0');
-}
-
-/** `bytes` bytes of plain text in 80-column lines. */
-function text(bytes: number): string {
-  return `${'lorem ipsum dolor sit amet '.repeat(3).slice(0, 79)}\n`.repeat(Math.ceil(bytes / 80)).slice(0, bytes);
 }
 
 test('symlink targets are judged lexically from the link’s directory', () => {

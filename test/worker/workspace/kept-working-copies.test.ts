@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import { createRemoteRoot, git } from '../../kit/git-repos.ts';
 import { rejectsWith } from '../../kit/assertions.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { GitWorkspace } from '../../../src/worker/workspace/git-workspace.ts';
-import { createWorkspaceFixture, pushFromElsewhere, repo, seedFiles } from './workspace-fixture.ts';
+import { createWorkspaceFixture, packCount, pushFromElsewhere, repo, seedFiles } from './workspace-fixture.ts';
 
 /** A logger whose lines the test reads back. */
 function recordedLogger() {
@@ -75,11 +75,6 @@ test('a kept working copy finds the branches the remote has now, whatever the wo
   await rejectsWith(workspace.open({ taskId: 'task-f5', repo, branch: 'tandem/task-f5', baseBranch: 'release-9' }), 'base_branch_missing');
   assert.deepEqual(messages().filter((message) => message === 'repository cloned'), ['repository cloned'], 'every task after the first used the kept copy');
 });
-
-/** The packs in a working copy's object store. */
-async function packCount(dir: string): Promise<number> {
-  return (await readdir(join(dir, '.git', 'objects', 'pack'))).filter((name) => name.endsWith('.pack')).length;
-}
 
 test('git’s upkeep of a kept working copy runs when asked, not inside its fetches and commits', async (t) => {
   const { remotes, workspace } = await createWorkspaceFixture(t);

@@ -53,6 +53,11 @@ export async function pushFromElsewhere(
   return git(clone, 'rev-parse', 'HEAD');
 }
 
+/** The packs in a working copy's object store. */
+export async function packCount(dir: string): Promise<number> {
+  return (await readdir(join(dir, '.git', 'objects', 'pack'))).filter((name) => name.endsWith('.pack')).length;
+}
+
 /** Every regular file under `dir`, recursively (symlinks are not followed). */
 export async function listFilesRecursively(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
