@@ -21,3 +21,21 @@ export async function workingTreeFiles(git: GitRunner): Promise<string[]> {
 export async function commitFiles(git: GitRunner, commit: string): Promise<string[]> {
   return splitNul(await gitText(git, ['ls-tree', '-r', '-z', '--name-only', '--full-tree', commit])).sort();
 }
+
+/**
+ * The files of the commit each repository's last task started from: a commit's files never
+ * change, so a task that starts where the last one did (its base branch has not moved since)
+ * reads them from here instead of from another `ls-tree`.
+ */
+export class CommitFileLists {
+  readonly #last = new Map<string, { commit: string; files: readonly string[] }>();
+
+  /** `commit`'s files, sorted; `repo` names the repository (one commit kept for each). */
+  async read(repo: string, git: GitRunner, commit: string): Promise<string[]> {
+    const known = this.#last.get(repo);
+    if (known?.commit === commit) return [...known.files];
+    const files = await commitFiles(git, commit);
+    this.#last.set(repo, { commit, files: [...files] });
+    return files;
+  }
+}

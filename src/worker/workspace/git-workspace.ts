@@ -8,7 +8,7 @@ import { assertBranchName } from './branch-name.ts';
 import { CheckoutPool } from './checkout-pool.ts';
 import type { Environment } from './git-auth.ts';
 import { defaultGitTimeoutMs } from './git-client.ts';
-import { commitFiles } from './file-list.ts';
+import { CommitFileLists } from './file-list.ts';
 import { GitCheckout } from './git-checkout.ts';
 import { GitCommandError, gitFailure, isRemoteGitFailure } from './git-errors.ts';
 import { createGitRunner, type GitRunner, type GitRunnerFactory } from './git-runner.ts';
@@ -78,6 +78,7 @@ export class GitWorkspace implements Workspace {
   readonly #timeoutMs: number;
   readonly #pool: CheckoutPool;
   readonly #createGit: GitRunnerFactory;
+  readonly #fileLists = new CommitFileLists();
 
   constructor(options: GitWorkspaceOptions) {
     this.#options = options;
@@ -140,7 +141,7 @@ export class GitWorkspace implements Workspace {
         const [, , originHeadTarget] = await allSideBySide([
           this.#fetch(context),
           git(['clean', '--quiet', '-ffdx']),
-          context.baseBranch === undefined ? originHead(git) : Promise.resolve(undefined),
+          context.baseBranch === undefined ? originHead(context.dir, git) : Promise.resolve(undefined),
         ]);
         const baseBranch = context.baseBranch ?? defaultBranch(originHeadTarget, context.repoLabel);
         return await this.#checkoutBranch(context, baseBranch, await fetchedBranches(context.dir, [context.branch, baseBranch]));
@@ -213,8 +214,12 @@ export class GitWorkspace implements Workspace {
     const existedOnRemote = remoteTaskBranch !== undefined;
     // The remote's branch when it has one, else the base branch's commit.
     const head = (remoteTaskBranch ?? base).commit;
-    // The file list comes from the commit itself, so git reads it while the checkout writes the tree.
-    const [, files] = await allSideBySide([git(['checkout', '--quiet', '--force', '--no-track', '-B', context.branch, head]), commitFiles(git, head)]);
+    // The file list comes from the commit itself, so git reads it (when the last task did not
+    // start there) while the checkout writes the tree.
+    const [, files] = await allSideBySide([
+      git(['checkout', '--quiet', '--force', '--no-track', '-B', context.branch, head]),
+      this.#fileLists.read(context.repoLabel, git, head),
+    ]);
     return {
       baseBranch,
       existedOnRemote,

@@ -61,7 +61,17 @@ export async function fetchedBranches(dir: string, names: readonly string[]): Pr
   return branches;
 }
 
-/** What `origin/HEAD` points to as the clone set it (a fetch leaves it alone), e.g. `refs/remotes/origin/main`. */
-export async function originHead(git: GitRunner): Promise<string | undefined> {
-  return gitLookup(git, ['symbolic-ref', '--quiet', `${remotePrefix}HEAD`]);
+/** A symbolic ref as git's files backend writes it: `ref: <target>`. */
+const symbolicRefFile = /^ref: (refs\/[^\s]+)\n?$/;
+
+/**
+ * What `origin/HEAD` points to as the clone set it (a fetch leaves it alone), e.g.
+ * `refs/remotes/origin/main`: read from its file in `dir`'s `.git`, where git keeps a
+ * symbolic ref (git never packs one), so that no git child is spawned for it; `git
+ * symbolic-ref` when the file is not there or says something else (another ref storage,
+ * an `origin/HEAD` that is not symbolic, none at all).
+ */
+export async function originHead(dir: string, git: GitRunner): Promise<string | undefined> {
+  const text = await readFile(join(dir, '.git', ...`${remotePrefix}HEAD`.split('/')), 'utf8').catch(() => '');
+  return symbolicRefFile.exec(text)?.[1] ?? gitLookup(git, ['symbolic-ref', '--quiet', `${remotePrefix}HEAD`]);
 }

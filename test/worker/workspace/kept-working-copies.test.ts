@@ -7,7 +7,7 @@ import { createRemoteRoot, git } from '../../kit/git-repos.ts';
 import { rejectsWith } from '../../kit/assertions.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { GitWorkspace } from '../../../src/worker/workspace/git-workspace.ts';
-import { createWorkspaceFixture, packCount, pushFromElsewhere, repo, seedFiles } from './workspace-fixture.ts';
+import { createWorkspaceFixture, packCount, pushFromElsewhere, recordingGit, repo, seedFiles } from './workspace-fixture.ts';
 
 /** A logger whose lines the test reads back. */
 function recordedLogger() {
@@ -94,6 +94,53 @@ test('git’s upkeep of a kept working copy runs when asked, not inside its fetc
   await Promise.all([second.maintain(), second.maintain()]);
   assert.equal(await packCount(second.dir), 1, 'the upkeep repacked');
   await second.dispose();
+});
+
+test('a kept working copy reads origin/HEAD from its ref file, and asks git when the file says something else', async (t) => {
+  const { createGit, commands } = recordingGit();
+  const { remotes, workspace } = await createWorkspaceFixture(t, { createGit });
+  const elsewhere = await remotes.clone(repo.owner, repo.name);
+  await git(elsewhere, 'commit', '--allow-empty', '-m', 'trunk work');
+  await git(elsewhere, 'push', 'origin', 'HEAD:refs/heads/trunk');
+  const trunkSha = await git(elsewhere, 'rev-parse', 'HEAD');
+  const first = await workspace.open({ taskId: 'task-h1', repo, branch: 'tandem/task-h1' });
+  // As `git remote set-head` would leave it after the remote's default branch changed.
+  await git(first.dir, 'symbolic-ref', 'refs/remotes/origin/HEAD', 'refs/remotes/origin/trunk');
+  await first.dispose();
+
+  commands.length = 0;
+  const second = await workspace.open({ taskId: 'task-h2', repo, branch: 'tandem/task-h2' });
+  assert.equal(second.baseBranch, 'trunk');
+  assert.equal(await second.headSha(), trunkSha);
+  assert.ok(!commands.some((args) => args.includes('symbolic-ref')), `no git child asked for origin/HEAD: ${JSON.stringify(commands)}`);
+  // An origin/HEAD that names a commit rather than a branch: git's answer ("not symbolic") stands.
+  await git(second.dir, 'update-ref', '--no-deref', 'refs/remotes/origin/HEAD', trunkSha);
+  await second.dispose();
+
+  commands.length = 0;
+  await rejectsWith(workspace.open({ taskId: 'task-h3', repo, branch: 'tandem/task-h3' }), 'base_branch_missing');
+  assert.ok(commands.some((args) => args.includes('symbolic-ref')), 'git was asked');
+});
+
+test('a task that starts from the commit the last one started from lists its files without asking git again', async (t) => {
+  const { createGit, commands } = recordingGit();
+  const { remotes, workspace } = await createWorkspaceFixture(t, { createGit });
+  const listings = () => commands.filter((args) => args.includes('ls-tree')).length;
+  const first = await workspace.open({ taskId: 'task-t1', repo, branch: 'tandem/task-t1' });
+  await first.applyEdits([{ path: 'scratch.txt', action: 'write', content: 'left behind\n' }]);
+  await first.dispose();
+  assert.equal(listings(), 1);
+
+  const second = await workspace.open({ taskId: 'task-t2', repo, branch: 'tandem/task-t2' });
+  assert.equal(listings(), 1, 'main has not moved: the file list is the one already read');
+  assert.deepEqual(await second.listFiles(), ['.gitignore', 'README.md', 'src/users.ts']);
+  await second.dispose();
+
+  await pushFromElsewhere(remotes, 'main', { 'CHANGELOG.md': 'later\n' });
+  const third = await workspace.open({ taskId: 'task-t3', repo, branch: 'tandem/task-t3' });
+  assert.equal(listings(), 2, 'main moved: its new commit is listed');
+  assert.deepEqual(await third.listFiles(), ['.gitignore', 'CHANGELOG.md', 'README.md', 'src/users.ts']);
+  await third.dispose();
 });
 
 test('nothing an earlier task left in the working copy reaches the next task', async (t) => {

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { createRemoteRoot, git, type RemoteRoot } from '../../kit/git-repos.ts';
 import { GitWorkspace, type GitWorkspaceOptions } from '../../../src/worker/workspace/git-workspace.ts';
+import { createGitRunner, type GitRunnerFactory } from '../../../src/worker/workspace/git-runner.ts';
 
 export const repo = { owner: 'acme', name: 'api' };
 
@@ -78,4 +79,14 @@ export async function filesContaining(dir: string, needle: string): Promise<stri
     if ((await readFile(path)).includes(needle)) hits.push(path);
   }
   return hits;
+}
+
+/** A git runner factory that records the arguments of every command run through it. */
+export function recordingGit(): { createGit: GitRunnerFactory; commands: string[][] } {
+  const commands: string[][] = [];
+  const createGit: GitRunnerFactory = (repoDir, options) => {
+    const run = createGitRunner(repoDir, options);
+    return (args, input) => (commands.push([...args]), run(args, input));
+  };
+  return { createGit, commands };
 }
