@@ -50,12 +50,22 @@ export interface WorkerRole {
   close(): Promise<void>;
 }
 
+/** The production test runner, its sandbox detected and logged (rejects with `sandbox_unavailable`). */
+async function processTestRunner(config: Config, logger: Logger): Promise<TestRunner> {
+  const runner = new ProcessTestRunner({ logger, sandbox: config.worker.sandbox });
+  await runner.sandbox();
+  return runner;
+}
+
 /** The Mac Mini side: drains the `work` queue through the persona pipeline. */
 export async function startWorkerRole(options: WorkerRoleOptions): Promise<WorkerRole> {
   const { config, logger } = options;
   // Unique even for two roles in one process (each has its own registration).
   const name = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const prefix = config.redis.prefix;
+  // The sandbox is chosen before the worker takes a job: a TEST_SANDBOX this machine cannot
+  // provide stops the start with its reason, instead of failing every task that reaches its tests.
+  const testRunner = options.testRunner ?? (await processTestRunner(config, logger));
   const commands = createRedisConnection(options.redisUrl, { logger, name: 'worker commands' });
   const subscriber = createRedisConnection(options.redisUrl, { logger, name: 'worker cancel subscriber' });
   // BullMQ does not close connections it was handed; close() quits all three.
@@ -72,7 +82,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
         token: config.github.token,
         logger,
       }),
-    testRunner: options.testRunner ?? new ProcessTestRunner({ logger, sandbox: config.worker.sandbox }),
+    testRunner,
     personas: new PersonaCaller({
       client: new RetryingModelClient(
         options.models ?? new OllamaModelClient({ host: config.ollama.workerUrl, timeoutMs: options.modelTimeoutMs ?? config.worker.modelTimeoutMs }),
