@@ -6,9 +6,10 @@ import { checkOutgoingChanges, describeFinding, OutputBlockedError, type OutputL
 import { applyEdits } from './apply-edits.ts';
 import { committedChanges, type CommittedChanges } from './committed-changes.ts';
 import type { Environment } from './git-auth.ts';
-import { GitCommandError, gitFailure } from './git-errors.ts';
 import { workingTreeFiles } from './file-list.ts';
+import { commitAll } from './commit-all.ts';
 import { createGitRunner, gitLookup, gitText, type GitRunner, type GitRunnerFactory } from './git-runner.ts';
+import { pushHead } from './push-head.ts';
 import { rebaseOntoRemote } from './rebase-onto-remote.ts';
 import { resolveRepoPath } from './repo-path.ts';
 import type { DiffStat, EditResult, FileEdit, GitAuthor, TaskCheckout } from './workspace.ts';
@@ -125,24 +126,11 @@ export class GitCheckout implements TaskCheckout {
   }
 
   async commit(message: string, author: GitAuthor): Promise<string | undefined> {
-    if (message.trim() === '') throw new TandemError('invalid_commit', 'the commit message is empty');
-    const identity = [author.name, author.email];
-    if (identity.some((part) => part.trim() === '' || /[<>\n\r\0]/.test(part))) {
-      throw new TandemError('invalid_commit', 'the commit author needs a name and an email without <, > or line breaks');
-    }
     const git = this.#git();
     this.#files = undefined;
-    await git(['add', '--all']);
-    let summary: string;
-    try {
-      // Unabbreviated, git's summary line names the new commit: `[<branch> <sha>] <subject>`.
-      summary = await gitText(git, ['-c', 'core.abbrev=no', 'commit', '--no-verify', '--no-gpg-sign', `--author=${author.name} <${author.email}>`, '-m', message]);
-    } catch (error) {
-      // Nothing staged: git says so (in English, LC_ALL=C) with exit 1, and there is nothing to commit.
-      if (error instanceof GitCommandError && error.exitCode === 1 && /nothing (added )?to commit|no changes added to commit/.test(error.output)) return undefined;
-      throw error;
-    }
-    this.#head = /^\[[^\]\n]* ([0-9a-f]{40}|[0-9a-f]{64})\] /.exec(summary)?.[1];
+    const made = await commitAll(git, message, author);
+    if (!made) return undefined;
+    this.#head = made.sha;
     const sha = await this.headSha();
     this.#options.logger.info({ repo: this.#options.repoLabel, branch: this.branch, sha }, 'task commit made');
     return sha;
@@ -173,25 +161,17 @@ export class GitCheckout implements TaskCheckout {
     // The remote got this very head from here already: there is nothing to push.
     if (head === this.#pushedHead) return;
     await this.#checkOutgoing(head);
-    try {
-      // The checked commit itself, so nothing committed meanwhile slips through.
-      // The URL, not `origin`: a kept working copy's `origin` is the URL it was cloned from.
-      const pushed = this.#remoteGit()(['push', '--no-verify', this.#options.remoteUrl, `${head}:refs/heads/${this.branch}`]);
+    await pushHead({
+      remoteGit: this.#remoteGit(),
+      remoteUrl: this.#options.remoteUrl,
+      head,
+      branch: this.branch,
+      repoLabel,
+      token,
       // Every step reads the branch's diff after its push: git reads it while the push sends
       // (started once the push's child is, so its start never delays the guardrail's reads).
-      this.#committedChanges().catch(() => undefined);
-      await pushed;
-    } catch (error) {
-      const text = error instanceof GitCommandError ? error.output : String(error);
-      if (/\[rejected\]|non-fast-forward|fetch first|stale info/i.test(text)) {
-        throw new TandemError(
-          'git_push_rejected',
-          `pushing ${this.branch} to ${repoLabel} was rejected: the branch moved on the remote (someone else pushed to it)`,
-          { cause: gitFailure('git_push_rejected', 'push', error, token), retryable: false },
-        );
-      }
-      throw gitFailure('git_push_failed', `pushing ${this.branch} to ${repoLabel} failed`, error, token);
-    }
+      started: () => void this.#committedChanges().catch(() => undefined),
+    });
     this.#pushedHead = head;
     this.#options.logger.info({ repo: repoLabel, branch: this.branch, sha: head }, 'task branch pushed');
   }
