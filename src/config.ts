@@ -135,6 +135,7 @@ const environmentSchema = z.object({
   WORKER_MAX_CONTEXT: wholeNumber(32_768, 2048),
   CODER_MAX_ATTEMPTS: wholeNumber(3),
   TEST_TIMEOUT_SECONDS: wholeNumber(600),
+  WORKSPACE_KEEP_DAYS: wholeNumber(30, 0),
   TEST_SANDBOX: optionalText.transform((value) => value ?? 'auto').pipe(z.enum(sandboxChoices)),
   TEST_COMMANDS: commandsByRepo,
   SETUP_COMMANDS: commandsByRepo,
@@ -209,6 +210,8 @@ function build(environment: z.infer<typeof environmentSchema>) {
       coderMaxAttempts: environment.CODER_MAX_ATTEMPTS,
       testTimeoutMs: environment.TEST_TIMEOUT_SECONDS * 1000,
       sandbox: environment.TEST_SANDBOX,
+      /** How long a kept working copy may sit unused before it is deleted; 0: kept for good. */
+      keepCopiesMs: environment.WORKSPACE_KEEP_DAYS * 86_400_000,
       testCommands: environment.TEST_COMMANDS,
       setupCommands: environment.SETUP_COMMANDS,
     },

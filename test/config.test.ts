@@ -19,6 +19,7 @@ test('defaults follow the design brief', () => {
   assert.equal(config.github.remoteUrlTemplate, 'https://github.com/{owner}/{repo}.git');
   assert.equal(config.paths.workspaces, join(homedir(), '.tandem', 'workspaces'));
   assert.equal(config.worker.concurrency, 1);
+  assert.equal(config.worker.keepCopiesMs, 30 * 86_400_000, 'kept working copies go after 30 unused days');
   assert.deepEqual(config.access.humanLeads, []);
 });
 
@@ -37,12 +38,15 @@ test('lists, numbers and JSON are parsed', () => {
     WORKER_CONCURRENCY: '4',
     TEST_COMMANDS: '{"acme/api": "npm run test:unit"}',
     WORKSPACE_DIR: '~/work/tandem',
+    WORKSPACE_KEEP_DAYS: '0',
   });
   assert.deepEqual(config.access.allowedRepos, ['acme/api', 'acme/web']);
   assert.deepEqual(config.access.humanLeads, ['U1', 'U2']);
   assert.equal(config.worker.concurrency, 4);
   assert.deepEqual(config.worker.testCommands, { 'acme/api': 'npm run test:unit' });
   assert.equal(config.paths.workspaces, join(homedir(), 'work', 'tandem'));
+  assert.equal(config.worker.keepCopiesMs, 0, '0 keeps the working copies for good');
+  assert.equal(loadConfig({ WORKSPACE_KEEP_DAYS: '7' }).worker.keepCopiesMs, 7 * 86_400_000);
 });
 
 test('the result is deeply frozen', () => {
@@ -64,11 +68,12 @@ test('every invalid variable is named, and no value is echoed', () => {
         ALLOWED_REPOS: 'acme/api,not a repo',
         REDIS_URL: secret,
         TEST_COMMANDS: '{broken',
+        WORKSPACE_KEEP_DAYS: 'a month',
       }),
     (error: unknown) => {
       assert.ok(error instanceof TandemError);
       assert.equal(error.code, 'config_invalid');
-      for (const name of ['WORKER_CONCURRENCY', 'GIT_REMOTE_URL', 'ALLOWED_REPOS', 'REDIS_URL', 'TEST_COMMANDS']) {
+      for (const name of ['WORKER_CONCURRENCY', 'GIT_REMOTE_URL', 'ALLOWED_REPOS', 'REDIS_URL', 'TEST_COMMANDS', 'WORKSPACE_KEEP_DAYS']) {
         assert.match(error.message, new RegExp(`${name}: `));
       }
       assert.doesNotMatch(error.message, /should-not-appear/);

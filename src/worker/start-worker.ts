@@ -18,6 +18,7 @@ import type { TestRunner } from './test-runner/test-runner.ts';
 import { WorkerRegistration } from './worker-registration.ts';
 import { createWorkProcessor, shutdownReason } from './work-processor.ts';
 import { GitWorkspace } from './workspace/git-workspace.ts';
+import { IdleCopySweeper } from './workspace/idle-copy-sweeper.ts';
 import type { Workspace } from './workspace/workspace.ts';
 
 export interface WorkerRoleOptions {
@@ -57,6 +58,18 @@ async function processTestRunner(config: Config, logger: Logger): Promise<TestRu
   return runner;
 }
 
+/**
+ * The production workspace, kept working copies under WORKSPACE_DIR, with the sweeper that
+ * deletes those left unused for WORKSPACE_KEEP_DAYS (none when it is 0). A workspace handed
+ * in instead is its owner's to tidy.
+ */
+function gitWorkspace(config: Config, logger: Logger): { workspace: Workspace; sweeper?: IdleCopySweeper } {
+  const workspace = new GitWorkspace({ root: config.paths.workspaces, remoteUrlTemplate: config.github.remoteUrlTemplate, token: config.github.token, logger });
+  const maxIdleMs = config.worker.keepCopiesMs;
+  if (maxIdleMs === 0) return { workspace };
+  return { workspace, sweeper: new IdleCopySweeper({ removeIdleCopies: (idleMs) => workspace.removeIdleCopies(idleMs), maxIdleMs, logger }) };
+}
+
 /** The Mac Mini side: drains the `work` queue through the persona pipeline. */
 export async function startWorkerRole(options: WorkerRoleOptions): Promise<WorkerRole> {
   const { config, logger } = options;
@@ -73,15 +86,9 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
   const reportQueue = createQueue(queueNames.report, commands, prefix);
   reportQueue.on('error', redisErrorListener(logger, 'report queue'));
 
+  const { workspace, sweeper } = options.workspace ? { workspace: options.workspace, sweeper: undefined } : gitWorkspace(config, logger);
   const dependencies = {
-    workspace:
-      options.workspace ??
-      new GitWorkspace({
-        root: config.paths.workspaces,
-        remoteUrlTemplate: config.github.remoteUrlTemplate,
-        token: config.github.token,
-        logger,
-      }),
+    workspace,
     testRunner,
     personas: new PersonaCaller({
       client: new RetryingModelClient(
@@ -148,6 +155,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
 
   void worker.run().catch((error: unknown) => logger.error({ err: error }, 'worker stopped'));
   await worker.waitUntilReady();
+  sweeper?.start();
   logger.info({ worker: name, prefix, concurrency: config.worker.concurrency, models: config.models }, 'worker ready');
 
   let closing: Promise<void> | undefined;
@@ -162,6 +170,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
         worker.cancelAllJobs(shutdownReason);
         await unsubscribe();
         await stopped;
+        await sweeper?.close();
         await registration.close().catch((error: unknown) => logger.warn({ err: error }, 'could not remove the worker registration'));
         await reportQueue.close();
         await Promise.allSettled([commands.quit(), subscriber.quit(), workerConnection.quit()]);

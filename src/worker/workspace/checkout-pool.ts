@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { TandemError } from '../../errors.ts';
@@ -9,7 +9,7 @@ import type { Repo } from '../../queue/work-job.ts';
 export interface CheckoutSlot {
   /** `<root>/<owner>/<repo>/<n>`: may hold the working copy an earlier task left, or nothing yet. */
   readonly dir: string;
-  /** Hands the slot back for the repository's next task; the working copy stays. Idempotent. */
+  /** Hands the slot back for the repository's next task; the working copy stays, marked as used now. Idempotent. */
   release(): Promise<void>;
 }
 
@@ -17,6 +17,7 @@ export interface CheckoutPoolOptions {
   /** Holds `<owner>/<repo>/<n>` for every slot. */
   root: string;
   logger: Logger;
+  now?: () => number;
 }
 
 /** A lock older than this belongs to a process that died; its slot is taken over. */
@@ -32,9 +33,11 @@ const staleLockMs = 60_000;
  */
 export class CheckoutPool {
   readonly #options: CheckoutPoolOptions;
+  readonly #now: () => number;
 
   constructor(options: CheckoutPoolOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
   }
 
   async acquire(repo: Repo): Promise<CheckoutSlot> {
@@ -43,8 +46,52 @@ export class CheckoutPool {
     for (let slot = 0; ; slot += 1) {
       const dir = join(parent, String(slot));
       const release = await this.#tryLock(dir, `${repo.owner}/${repo.name}`);
-      if (release) return { dir, release: once(release) };
+      if (release) return { dir, release: once(() => this.#markUsed(dir).then(() => release())) };
     }
+  }
+
+  /**
+   * Deletes the kept working copies no task has handed back for `maxIdleMs` (a slot's
+   * directory keeps the time of its last hand-back as its mtime). A copy in use is left
+   * alone: it is deleted under its slot's lock, so no task can take it meanwhile. Resolves
+   * to the directories deleted.
+   */
+  async removeIdle(maxIdleMs: number): Promise<string[]> {
+    const removed: string[] = [];
+    for (const owner of await subdirectories(this.#options.root)) {
+      for (const name of await subdirectories(join(this.#options.root, owner))) {
+        for (const slot of await subdirectories(join(this.#options.root, owner, name))) {
+          if (!/^\d+$/.test(slot)) continue;
+          const dir = join(this.#options.root, owner, name, slot);
+          if (!(await this.#idleFor(dir, maxIdleMs))) continue;
+          const release = await this.#tryLock(dir, `${owner}/${name}`);
+          if (!release) continue;
+          try {
+            // Looked at again under the lock: a task may have handed it back just before.
+            if (!(await this.#idleFor(dir, maxIdleMs))) continue;
+            await rm(dir, { recursive: true, force: true });
+            removed.push(dir);
+          } finally {
+            await release().catch(() => undefined);
+          }
+        }
+      }
+    }
+    return removed;
+  }
+
+  async #idleFor(dir: string, maxIdleMs: number): Promise<boolean> {
+    const stats = await stat(dir).catch(() => undefined);
+    return stats !== undefined && this.#now() - stats.mtimeMs >= maxIdleMs;
+  }
+
+  /** The hand-back's time, as the directory's mtime (nothing inside the copy changes it while it sits unused). */
+  async #markUsed(dir: string): Promise<void> {
+    const now = new Date(this.#now());
+    await utimes(dir, now, now).catch((error: unknown) => {
+      // A task that failed before its clone leaves no directory; anything else is worth a line.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#options.logger.warn({ dir, err: error }, 'could not mark a kept working copy as used');
+    });
   }
 
   /** The slot's release, or undefined when another task holds it. */
@@ -65,6 +112,15 @@ export class CheckoutPool {
       throw new TandemError('workspace_lock_failed', `could not lock a working copy of ${repoLabel} under ${dir}`, { cause: error, retryable: true });
     }
   }
+}
+
+/** The names of the directories in `dir` (none when it does not exist). */
+async function subdirectories(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  });
+  return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
 }
 
 function once(release: () => Promise<void>): () => Promise<void> {

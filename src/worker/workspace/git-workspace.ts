@@ -33,6 +33,7 @@ export interface GitWorkspaceOptions {
   outputLimits?: Partial<OutputLimits>;
   /** Makes every git runner of the working copies (default `createGitRunner`). */
   createGit?: GitRunnerFactory;
+  now?: () => number;
 }
 
 /**
@@ -81,7 +82,14 @@ export class GitWorkspace implements Workspace {
     this.#timeoutMs = options.gitTimeoutMs ?? defaultGitTimeoutMs;
     const createGit = options.createGit ?? createGitRunner;
     this.#createGit = (repoDir, runnerOptions) => createGit(repoDir, { ...runnerOptions, settings: { ...keptCopySettings, ...runnerOptions?.settings } });
-    this.#pool = new CheckoutPool({ root: join(options.root, 'checkouts'), logger: this.#logger });
+    this.#pool = new CheckoutPool({ root: join(options.root, 'checkouts'), logger: this.#logger, now: options.now });
+  }
+
+  /** Deletes the kept working copies no task has used for `maxIdleMs` (see `CheckoutPool.removeIdle`); resolves to how many. */
+  async removeIdleCopies(maxIdleMs: number): Promise<number> {
+    const removed = await this.#pool.removeIdle(maxIdleMs);
+    for (const dir of removed) this.#logger.info({ dir, idleDays: Math.round(maxIdleMs / 86_400_000) }, 'kept working copy deleted: no task used it for a while');
+    return removed.length;
   }
 
   async open(input: OpenCheckoutInput): Promise<TaskCheckout> {

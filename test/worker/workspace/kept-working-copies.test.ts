@@ -259,3 +259,40 @@ test('a remote that is gone fails the fetch with what to check, and the kept wor
   assert.equal(await git(first.dir, 'rev-parse', '--is-inside-work-tree'), 'true', 'the copy was not thrown away');
   assert.deepEqual(messages().filter((message) => message === 'repository cloned'), ['repository cloned']);
 });
+
+test('a kept working copy no task used for longer than the limit is deleted; one in use or used lately stays', async (t) => {
+  const day = 86_400_000;
+  const today = Date.now();
+  let clock = today;
+  const { logger, messages } = recordedLogger();
+  const { remotes, root, workspace } = await createWorkspaceFixture(t, { logger, now: () => clock });
+  const web = { owner: 'acme', name: 'web' };
+  await remotes.createRepo(web.owner, web.name, seedFiles);
+
+  const oldTask = await workspace.open({ taskId: 'task-k1', repo, branch: 'tandem/task-k1' });
+  const longTask = await workspace.open({ taskId: 'task-k2', repo, branch: 'tandem/task-k2' });
+  clock = today - 40 * day;
+  await oldTask.dispose();
+  // The long task's copy was last handed back long ago too; it is held now.
+  await utimes(longTask.dir, new Date(clock), new Date(clock));
+  const webTask = await workspace.open({ taskId: 'task-k3', repo: web, branch: 'tandem/task-k3' });
+  clock = today - 10 * day;
+  await webTask.dispose();
+
+  clock = today;
+  assert.equal(await workspace.removeIdleCopies(30 * day), 1);
+  await assert.rejects(stat(oldTask.dir), { code: 'ENOENT' }, 'unused for 40 days: deleted');
+  await assert.rejects(stat(`${oldTask.dir}.lock`), { code: 'ENOENT' }, 'its lock is gone with it');
+  assert.equal(await longTask.readFile('README.md'), (seedFiles as Record<string, string>)['README.md'], 'held by a task: left alone');
+  assert.ok((await stat(join(webTask.dir, '.git'))).isDirectory(), 'used 10 days ago: kept');
+  assert.ok(messages().includes('kept working copy deleted: no task used it for a while'));
+
+  await longTask.dispose();
+  assert.equal(await workspace.removeIdleCopies(30 * day), 0, 'handed back just now: in use lately');
+
+  const next = await workspace.open({ taskId: 'task-k4', repo, branch: 'tandem/task-k4' });
+  t.after(() => next.dispose());
+  assert.equal(next.dir, join(root, 'checkouts', 'acme', 'api', '0'));
+  assert.equal(await next.readFile('README.md'), (seedFiles as Record<string, string>)['README.md']);
+  assert.equal(messages().filter((message) => message === 'repository cloned').length, 4, 'three first clones, and the deleted copy cloned again');
+});
