@@ -58,23 +58,17 @@ export class CheckoutPool {
    */
   async removeIdle(maxIdleMs: number): Promise<string[]> {
     const removed: string[] = [];
-    for (const owner of await subdirectories(this.#options.root)) {
-      for (const name of await subdirectories(join(this.#options.root, owner))) {
-        for (const slot of await subdirectories(join(this.#options.root, owner, name))) {
-          if (!/^\d+$/.test(slot)) continue;
-          const dir = join(this.#options.root, owner, name, slot);
-          if (!(await this.#idleFor(dir, maxIdleMs))) continue;
-          const release = await this.#tryLock(dir, `${owner}/${name}`);
-          if (!release) continue;
-          try {
-            // Looked at again under the lock: a task may have handed it back just before.
-            if (!(await this.#idleFor(dir, maxIdleMs))) continue;
-            await rm(dir, { recursive: true, force: true });
-            removed.push(dir);
-          } finally {
-            await release().catch(() => undefined);
-          }
-        }
+    for (const { dir, repoLabel } of await slotDirectories(this.#options.root)) {
+      if (!(await this.#idleFor(dir, maxIdleMs))) continue;
+      const release = await this.#tryLock(dir, repoLabel);
+      if (!release) continue;
+      try {
+        // Looked at again under the lock: a task may have handed it back just before.
+        if (!(await this.#idleFor(dir, maxIdleMs))) continue;
+        await rm(dir, { recursive: true, force: true });
+        removed.push(dir);
+      } finally {
+        await release().catch(() => undefined);
       }
     }
     return removed;
@@ -121,6 +115,18 @@ async function subdirectories(dir: string): Promise<string[]> {
     throw error;
   });
   return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+}
+
+/** Every slot directory under `root` (`<owner>/<repo>/<n>`), with its repository's label. */
+async function slotDirectories(root: string): Promise<{ dir: string; repoLabel: string }[]> {
+  const slots: { dir: string; repoLabel: string }[] = [];
+  for (const owner of await subdirectories(root)) {
+    for (const name of await subdirectories(join(root, owner))) {
+      const slotNames = (await subdirectories(join(root, owner, name))).filter((slot) => /^\d+$/.test(slot));
+      slots.push(...slotNames.map((slot) => ({ dir: join(root, owner, name, slot), repoLabel: `${owner}/${name}` })));
+    }
+  }
+  return slots;
 }
 
 function once(release: () => Promise<void>): () => Promise<void> {

@@ -2,13 +2,20 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { isTandemError } from '../../../src/errors.ts';
 import { commitAll } from '../../../src/worker/workspace/commit-all.ts';
 import { createGitRunner } from '../../../src/worker/workspace/git-runner.ts';
-import { git } from '../../kit/git-repos.ts';
+import { createWorkingCopy, git } from '../../kit/git-repos.ts';
 
 const author = { name: 'tandem coder', email: 'coder@tandem.local' };
+
+/** A repository on `main` holding `files` in one commit, removed after the test. */
+async function workingCopy(t: TestContext, files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tandem-commit-all-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return createWorkingCopy(dir, files);
+}
 
 const invalidCommit = (pattern: RegExp) => (error: unknown) => {
   assert.ok(isTandemError(error), String(error));
@@ -18,12 +25,7 @@ const invalidCommit = (pattern: RegExp) => (error: unknown) => {
 };
 
 test('commitAll commits every change, new and deleted files too, and names the commit as git does', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tandem-commit-all-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  await git(dir, 'init', '--quiet', '--initial-branch=main');
-  await writeFile(join(dir, 'old.txt'), 'old\n');
-  await git(dir, 'add', 'old.txt');
-  await git(dir, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '--quiet', '-m', 'first');
+  const dir = await workingCopy(t, { 'old.txt': 'old\n' });
   const runner = createGitRunner(dir);
 
   assert.equal(await commitAll(runner, 'Nothing new', author), undefined, 'nothing to commit');
@@ -37,9 +39,7 @@ test('commitAll commits every change, new and deleted files too, and names the c
 });
 
 test('commitAll refuses an empty message and an author git would misread, before touching the repository', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tandem-commit-all-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  await git(dir, 'init', '--quiet', '--initial-branch=main');
+  const dir = await workingCopy(t, { 'README.md': '# calc\n' });
   await writeFile(join(dir, 'a.txt'), 'a\n');
   const runner = createGitRunner(dir);
 

@@ -283,7 +283,7 @@ test('a kept working copy no task used for longer than the limit is deleted; one
   assert.equal(await workspace.removeIdleCopies(30 * day), 1);
   await assert.rejects(stat(oldTask.dir), { code: 'ENOENT' }, 'unused for 40 days: deleted');
   await assert.rejects(stat(`${oldTask.dir}.lock`), { code: 'ENOENT' }, 'its lock is gone with it');
-  assert.equal(await longTask.readFile('README.md'), (seedFiles as Record<string, string>)['README.md'], 'held by a task: left alone');
+  assert.equal(await longTask.readFile('README.md'), seedFiles['README.md'], 'held by a task: left alone');
   assert.ok((await stat(join(webTask.dir, '.git'))).isDirectory(), 'used 10 days ago: kept');
   assert.ok(messages().includes('kept working copy deleted: no task used it for a while'));
 
@@ -293,6 +293,6 @@ test('a kept working copy no task used for longer than the limit is deleted; one
   const next = await workspace.open({ taskId: 'task-k4', repo, branch: 'tandem/task-k4' });
   t.after(() => next.dispose());
   assert.equal(next.dir, join(root, 'checkouts', 'acme', 'api', '0'));
-  assert.equal(await next.readFile('README.md'), (seedFiles as Record<string, string>)['README.md']);
+  assert.equal(await next.readFile('README.md'), seedFiles['README.md']);
   assert.equal(messages().filter((message) => message === 'repository cloned').length, 4, 'three first clones, and the deleted copy cloned again');
 });
